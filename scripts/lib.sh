@@ -1,0 +1,64 @@
+# SPDX-License-Identifier: GPL-2.0
+# Common settings for the zcrx-lts scripts. Source it; do not run it.
+#
+# Everything derived from the kernel (the Debian source, the patched tree, the
+# build folders, ccache) lives in $ZCRX_CACHE, outside the clone.
+
+set -euo pipefail
+
+ZCRX_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+ZCRX_CACHE=${ZCRX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/zcrx-lts}
+
+# The one place the kernel source is pinned.
+KSRC_PKG=linux-source-6.12
+KSRC_DEBVER=6.12.117-1~deb12u1
+KSRC_KVER=6.12.117
+
+PRISTINE=$ZCRX_CACHE/pristine-$KSRC_KVER
+TREE=$ZCRX_CACHE/tree-$KSRC_KVER
+BUILD_UML=$ZCRX_CACHE/build/uml
+BUILD_X86=$ZCRX_CACHE/build/x86_64
+OUT=$ZCRX_CACHE/out
+PATCH_OUT=$ZCRX_CACHE/patches
+
+export CCACHE_DIR=${CCACHE_DIR:-$ZCRX_CACHE/ccache}
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
+
+JOBS=${JOBS:-$(nproc)}
+
+msg() { printf '[zcrx-lts] %s\n' "$*" >&2; }
+die() { printf '[zcrx-lts] error: %s\n' "$*" >&2; exit 1; }
+
+# "ccache gcc" when ccache is installed, else "gcc".
+kcc() {
+	if command -v ccache >/dev/null 2>&1; then
+		echo "ccache gcc"
+	else
+		echo "gcc"
+	fi
+}
+
+# Run a long command with its output in a log, printing a progress line
+# every 30 s and the tail of the log if it fails.
+run_logged() {
+	local log=$1 what=$2
+	shift 2
+	local start=$SECONDS rc=0
+	mkdir -p "$(dirname "$log")"
+	msg "$what (log: $log)"
+	"$@" >"$log" 2>&1 &
+	local pid=$!
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 5
+		if (((SECONDS - start) % 30 < 5)) && kill -0 "$pid" 2>/dev/null; then
+			msg "  ... $what: $((SECONDS - start)) s, $(wc -l <"$log") log lines"
+		fi
+	done
+	wait "$pid" || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		tail -n 40 "$log" >&2
+		msg "$what failed (rc $rc) after $((SECONDS - start)) s"
+		return "$rc"
+	fi
+	msg "$what done in $((SECONDS - start)) s"
+}

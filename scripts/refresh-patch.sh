@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Developer tool: rewrite the hunks of one series patch from the working
+# tree. Edit existing kernel files in $TREE, then run
+#   scripts/refresh-patch.sh net_provider/NAME.patch path/in/kernel.c ...
+# The hunks become diff(pristine + earlier patches, $TREE) for the files
+# named (default: the files the patch already changes). The message header
+# is kept. When several patches change one file, refresh the last of them.
+. "$(dirname "$0")/lib.sh"
+. "$ZCRX_ROOT/scripts/series.sh"
+
+pf=${1:?usage: refresh-patch.sh PATCH [FILE...]}
+shift
+pf=${pf#"$ZCRX_ROOT"/}
+if [ $# -gt 0 ]; then
+	files=("$@")
+else
+	mapfile -t files < <(patch_files "$ZCRX_ROOT/$pf")
+fi
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+series_export "$tmp/series"
+idx=$(series_entries | awk -F'\t' -v p="$pf" '$2 == p { print $1 }')
+[ -n "$idx" ] || die "$pf is not in the series"
+
+mkdir -p "$tmp/stage"
+for p in "$tmp/series"/*.patch; do
+	n=$((10#$(basename "$p" | cut -c1-4)))
+	[ "$n" -lt "$idx" ] || break
+	sed -n 's|^+++ b/\([^\t ]*\).*|\1|p' "$p" | while read -r f; do
+		if [ -f "$PRISTINE/$f" ] && [ ! -f "$tmp/stage/$f" ]; then
+			mkdir -p "$tmp/stage/$(dirname "$f")"
+			cp "$PRISTINE/$f" "$tmp/stage/$f"
+		fi
+	done
+	patch -p1 -s -f --no-backup-if-mismatch -d "$tmp/stage" <"$p" >/dev/null
+done
+
+{
+	sed -n '/^---$/q;p' "$ZCRX_ROOT/$pf"
+	echo '---'
+	for f in "${files[@]}"; do
+		base=$tmp/stage/$f
+		[ -f "$base" ] || base=$PRISTINE/$f
+		[ -f "$base" ] || die "$f is not an existing kernel file"
+		if ! cmp -s "$base" "$TREE/$f"; then
+			printf 'diff --git a/%s b/%s\n' "$f" "$f"
+			diff -u -p --label "a/$f" --label "b/$f" "$base" "$TREE/$f" || true
+		fi
+	done
+} >"$tmp/new.patch"
+mv "$tmp/new.patch" "$ZCRX_ROOT/$pf"
+msg "refreshed $pf (${#files[@]} files)"
