@@ -23,6 +23,7 @@
 #include <linux/dma-mapping.h>
 #include <linux/etherdevice.h>
 #include <linux/ethtool.h>
+#include <linux/ethtool_netlink.h>
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
 #include <net/netdev_queues.h>
@@ -126,8 +127,10 @@ static netmem_ref mp_test_alloc_netmems(struct page_pool *pool, gfp_t gfp)
 		niov = mp_test_get_free(mp);
 		if (!niov)
 			break;
+		net_mp_niov_set_page_pool(pool, niov);
 		if (!net_mp_niov_place_in_cache(pool, niov)) {
-			mp_test_put_free(mp, niov);
+			page_pool_put_full_netmem(pool, net_iov_to_netmem(niov),
+						  false);
 			break;
 		}
 	}

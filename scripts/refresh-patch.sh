@@ -37,9 +37,20 @@ for p in "$tmp/series"/*.patch; do
 	patch -p1 -s -f --no-backup-if-mismatch -d "$tmp/stage" <"$p" >/dev/null
 done
 
+# The hunks of FILE in the current patch, verbatim.
+old_hunks() {
+	patch_hunks "$ZCRX_ROOT/$pf" | awk -v f="$1" '
+		/^diff --git / { on = ($3 == "a/" f) }
+		on { print }'
+}
+
 {
 	sed -n '/^---$/q;p' "$ZCRX_ROOT/$pf"
 	echo '---'
+	# Files the patch changes that were not named keep their hunks.
+	patch_files "$ZCRX_ROOT/$pf" | while read -r f; do
+		printf '%s\n' "${files[@]}" | grep -qxF "$f" || old_hunks "$f"
+	done
 	for f in "${files[@]}"; do
 		base=$tmp/stage/$f
 		[ -f "$base" ] || base=$PRISTINE/$f
