@@ -34,6 +34,7 @@
 #include <net/page_pool/memory_provider.h>
 #include <uapi/linux/io_uring.h>
 
+#include "io_uring.h"
 #include "memmap.h"
 #include "rsrc.h"
 #include "zcrx.h"

@@ -81,7 +81,7 @@ initramfs_list() {
 	# busybox applet links, except for the tools taken from the host.
 	for applet in $(/bin/busybox --list-full); do
 		case $applet in
-		*/ip | */ethtool) continue ;;
+		bin/busybox | */ip | */ethtool) continue ;;
 		esac
 		add_dir "$(dirname "/$applet")"
 		links+=("/$applet")

@@ -1,0 +1,461 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * io_uring zero-copy receive: registering an interface queue (ifq), its
+ * refill ring region, the zcrx query, ctrl operations and teardown.
+ *
+ * Context and locking
+ * -------------------
+ * Registration, ctrl and query run in the registering task under
+ * ctx->uring_lock (query without a ring). Binding and unbinding the rx
+ * queue take rtnl_lock inside uring_lock; nothing takes uring_lock under
+ * rtnl_lock (the provider's ->uninstall() does not). ctx->zcrx_ctxs maps
+ * ids to ifqs; entries are added at the end of a successful registration
+ * and removed only when the ring is freed, so a request or an mmap that
+ * found an ifq may use it while it holds the ring.
+ *
+ * See zcrx.h for the reference rules that decide when an ifq shuts down
+ * and when it is freed.
+ */
+
+#include <linux/capability.h>
+#include <linux/io_uring.h>
+#include <linux/mm.h>
+#include <linux/netdevice.h>
+#include <linux/rtnetlink.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+#include <net/page_pool/memory_provider.h>
+#include <uapi/linux/io_uring.h>
+
+#include "io_uring.h"
+#include "memmap.h"
+#include "zcrx.h"
+
+#define IO_ZCRX_REG_FLAGS	(ZCRX_REG_NODEV)
+#define IO_ZCRX_REGION_MAX	SZ_16M
+
+static size_t io_zcrx_rq_hdr_size(void)
+{
+	return ALIGN(sizeof(struct io_uring), L1_CACHE_BYTES);
+}
+
+static void io_zcrx_free_region(struct io_zcrx_region *r)
+{
+	if (!r->ptr)
+		return;
+	if (r->is_user) {
+		vunmap(r->ptr);
+		io_pages_free(&r->pages, r->nr_pages);
+	} else {
+		io_pages_unmap(r->ptr, &r->pages, &r->nr_pages, true);
+	}
+	r->ptr = NULL;
+}
+
+static int io_zcrx_check_region(const struct io_uring_region_desc *rd,
+				size_t need)
+{
+	if (!mem_is_zero(rd->__resv, sizeof(rd->__resv)) || rd->id ||
+	    rd->mmap_offset)
+		return -EINVAL;
+	if (rd->flags & ~IORING_MEM_REGION_TYPE_USER)
+		return -EINVAL;
+	if (rd->size < need || rd->size > IO_ZCRX_REGION_MAX)
+		return -EINVAL;
+	if (rd->flags & IORING_MEM_REGION_TYPE_USER) {
+		if (!rd->user_addr || !PAGE_ALIGNED(rd->user_addr) ||
+		    !PAGE_ALIGNED(rd->size))
+			return -EINVAL;
+	} else if (rd->user_addr) {
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int io_zcrx_create_region(struct io_zcrx_ifq *ifq,
+				 struct io_uring_region_desc *rd)
+{
+	struct io_zcrx_region *r = &ifq->region;
+	size_t need = io_zcrx_rq_hdr_size() +
+		      ifq->rq_entries * sizeof(struct io_uring_zcrx_rqe);
+	void *ptr;
+	int ret;
+
+	ret = io_zcrx_check_region(rd, need);
+	if (ret)
+		return ret;
+
+	if (rd->flags & IORING_MEM_REGION_TYPE_USER) {
+		ptr = __io_uaddr_map(&r->pages, &r->nr_pages, rd->user_addr,
+				     rd->size);
+		r->is_user = true;
+	} else {
+		ptr = io_pages_map(&r->pages, &r->nr_pages, rd->size);
+		r->mmap_offset = IORING_OFF_ZCRX_REGION |
+				 ((u64)ifq->id << IORING_OFF_ZCRX_SHIFT);
+		rd->mmap_offset = r->mmap_offset;
+	}
+	if (IS_ERR(ptr))
+		return PTR_ERR(ptr);
+	r->ptr = ptr;
+
+	ifq->rq_ring = ptr;
+	ifq->rqes = ptr + io_zcrx_rq_hdr_size();
+	return 0;
+}
+
+static void io_zcrx_free_work(struct work_struct *work)
+{
+	struct io_zcrx_ifq *ifq = container_of(work, struct io_zcrx_ifq,
+					       free_work);
+
+	io_zcrx_free_area(ifq->area);
+	io_zcrx_free_region(&ifq->region);
+	if (ifq->dev)
+		put_device(ifq->dev);
+	if (ifq->user)
+		free_uid(ifq->user);
+	if (ifq->mm_account)
+		mmdrop(ifq->mm_account);
+	mutex_destroy(&ifq->dma_lock);
+	kfree(ifq);
+}
+
+/**
+ * io_zcrx_ifq_put() - drop a reference to an ifq
+ * @ifq: the ifq
+ *
+ * The last reference frees it from a workqueue: a page pool may drop it
+ * from a context that must not sleep.
+ */
+void io_zcrx_ifq_put(struct io_zcrx_ifq *ifq)
+{
+	if (refcount_dec_and_test(&ifq->refs))
+		queue_work(system_unbound_wq, &ifq->free_work);
+}
+
+static struct io_zcrx_ifq *io_zcrx_ifq_alloc(struct io_ring_ctx *ctx)
+{
+	struct io_zcrx_ifq *ifq;
+
+	ifq = kzalloc(sizeof(*ifq), GFP_KERNEL);
+	if (!ifq)
+		return NULL;
+	spin_lock_init(&ifq->rq_lock);
+	mutex_init(&ifq->dma_lock);
+	refcount_set(&ifq->refs, 1);
+	refcount_set(&ifq->users, 1);
+	INIT_WORK(&ifq->free_work, io_zcrx_free_work);
+	if (ctx->user)
+		ifq->user = get_uid(ctx->user);
+	if (ctx->mm_account) {
+		mmgrab(ctx->mm_account);
+		ifq->mm_account = ctx->mm_account;
+	}
+	return ifq;
+}
+
+static struct pp_memory_provider_params io_zcrx_mp_params(struct io_zcrx_ifq *ifq)
+{
+	return (struct pp_memory_provider_params) {
+		.mp_priv	= ifq,
+		.mp_ops		= &io_uring_pp_zc_ops,
+	};
+}
+
+/* Unbind the queue and let go of the netdev, once. */
+static void io_zcrx_close_queue(struct io_zcrx_ifq *ifq)
+{
+	struct pp_memory_provider_params p = io_zcrx_mp_params(ifq);
+
+	rtnl_lock();
+	if (ifq->netdev) {
+		net_mp_close_rxq(ifq->netdev, ifq->if_rxq, &p);
+		netdev_put(ifq->netdev, &ifq->netdev_tracker);
+		ifq->netdev = NULL;
+	}
+	rtnl_unlock();
+}
+
+static int io_zcrx_open_queue(struct io_zcrx_ifq *ifq,
+			      const struct io_uring_zcrx_ifq_reg *reg)
+{
+	struct pp_memory_provider_params p = io_zcrx_mp_params(ifq);
+	int ret;
+
+	rtnl_lock();
+	ifq->netdev = netdev_get_by_index(current->nsproxy->net_ns, reg->if_idx,
+					  &ifq->netdev_tracker, GFP_KERNEL);
+	if (!ifq->netdev) {
+		ret = -ENODEV;
+		goto out;
+	}
+	ret = -EOPNOTSUPP;
+	if (!ifq->netdev->dev.parent)
+		goto out;
+	ifq->dev = get_device(ifq->netdev->dev.parent);
+	ifq->if_rxq = reg->if_rxq;
+
+	ret = io_zcrx_map_area(ifq, ifq->area);
+	if (ret)
+		goto out;
+	ret = net_mp_open_rxq(ifq->netdev, reg->if_rxq, &p, NULL);
+out:
+	if (ret && ifq->netdev) {
+		netdev_put(ifq->netdev, &ifq->netdev_tracker);
+		ifq->netdev = NULL;
+	}
+	rtnl_unlock();
+	return ret;
+}
+
+/* The last user is gone: unbind the queue and take back user buffers. */
+static void io_zcrx_ifq_shutdown(struct io_zcrx_ifq *ifq)
+{
+	io_zcrx_close_queue(ifq);
+	io_zcrx_scrub(ifq);
+	/* Buffers that come back from now on must not wait in the ring. */
+	io_zcrx_rq_refill(ifq, NULL);
+}
+
+static void io_zcrx_ifq_put_user(struct io_zcrx_ifq *ifq)
+{
+	if (refcount_dec_and_test(&ifq->users))
+		io_zcrx_ifq_shutdown(ifq);
+	io_zcrx_ifq_put(ifq);
+}
+
+static int io_zcrx_check_reg(struct io_ring_ctx *ctx,
+			     struct io_uring_zcrx_ifq_reg *reg)
+{
+	if (!mem_is_zero(&reg->offsets, sizeof(reg->offsets)) ||
+	    !mem_is_zero(reg->__resv, sizeof(reg->__resv)) ||
+	    reg->zcrx_id || reg->event_desc)
+		return -EINVAL;
+	if (reg->flags & ~IO_ZCRX_REG_FLAGS)
+		return -EINVAL;
+	if (reg->rx_buf_len && reg->rx_buf_len != PAGE_SIZE)
+		return -EINVAL;
+	if ((reg->flags & ZCRX_REG_NODEV) && (reg->if_idx || reg->if_rxq))
+		return -EINVAL;
+	if (!reg->area_ptr || !reg->region_ptr)
+		return -EFAULT;
+
+	if (!reg->rq_entries)
+		return -EINVAL;
+	if (reg->rq_entries > IO_ZCRX_MAX_ENTRIES) {
+		if (!(ctx->flags & IORING_SETUP_CLAMP))
+			return -EINVAL;
+		reg->rq_entries = IO_ZCRX_MAX_ENTRIES;
+	}
+	reg->rq_entries = roundup_pow_of_two(reg->rq_entries);
+	return 0;
+}
+
+static void io_zcrx_fill_offsets(struct io_uring_zcrx_offsets *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->head = offsetof(struct io_uring, head);
+	o->tail = offsetof(struct io_uring, tail);
+	o->rqes = io_zcrx_rq_hdr_size();
+}
+
+/**
+ * io_register_zcrx_ifq() - IORING_REGISTER_ZCRX_IFQ
+ * @ctx: the ring, with DEFER_TASKRUN and CQE32
+ * @arg: a struct io_uring_zcrx_ifq_reg in user memory
+ *
+ * Pins and accounts the area, creates the refill ring and, unless
+ * ZCRX_REG_NODEV, binds the page pool provider to the rx queue. Writes
+ * back offsets, rq_entries, zcrx_id, the area's rq_area_token and the
+ * region's mmap_offset. A failed registration leaves nothing behind.
+ *
+ * Context: process context, ctx->uring_lock held.
+ * Return: 0 or a negative errno (see the ABI notes in docs/).
+ */
+int io_register_zcrx_ifq(struct io_ring_ctx *ctx,
+			 struct io_uring_zcrx_ifq_reg __user *arg)
+{
+	struct io_uring_zcrx_area_reg area;
+	struct io_uring_zcrx_ifq_reg reg;
+	struct io_uring_region_desc rd;
+	struct io_zcrx_ifq *ifq;
+	u32 id;
+	int ret;
+
+	if (!capable(CAP_NET_ADMIN))
+		return -EPERM;
+	if (!(ctx->flags & IORING_SETUP_DEFER_TASKRUN) ||
+	    !(ctx->flags & IORING_SETUP_CQE32))
+		return -EINVAL;
+	if (copy_from_user(&reg, arg, sizeof(reg)))
+		return -EFAULT;
+	ret = io_zcrx_check_reg(ctx, &reg);
+	if (ret)
+		return ret;
+	if (copy_from_user(&rd, u64_to_user_ptr(reg.region_ptr), sizeof(rd)) ||
+	    copy_from_user(&area, u64_to_user_ptr(reg.area_ptr), sizeof(area)))
+		return -EFAULT;
+
+	ifq = io_zcrx_ifq_alloc(ctx);
+	if (!ifq)
+		return -ENOMEM;
+	ifq->rq_entries = reg.rq_entries;
+	ifq->nodev = reg.flags & ZCRX_REG_NODEV;
+
+	/* Reserve the id; the ifq becomes visible only at the end. */
+	ret = xa_alloc(&ctx->zcrx_ctxs, &id, NULL,
+		       XA_LIMIT(0, IO_ZCRX_MAX_ID), GFP_KERNEL);
+	if (ret)
+		goto err_free;
+	ifq->id = id;
+
+	ret = io_zcrx_create_region(ifq, &rd);
+	if (ret)
+		goto err_erase;
+	ret = io_zcrx_create_area(ifq, &area);
+	if (ret)
+		goto err_erase;
+	if (!ifq->nodev) {
+		ret = io_zcrx_open_queue(ifq, &reg);
+		if (ret)
+			goto err_erase;
+	}
+
+	reg.zcrx_id = id;
+	io_zcrx_fill_offsets(&reg.offsets);
+	area.rq_area_token = (u64)ifq->area->area_id << IORING_ZCRX_AREA_SHIFT;
+	if (copy_to_user(arg, &reg, sizeof(reg)) ||
+	    copy_to_user(u64_to_user_ptr(reg.region_ptr), &rd, sizeof(rd)) ||
+	    copy_to_user(u64_to_user_ptr(reg.area_ptr), &area, sizeof(area))) {
+		ret = -EFAULT;
+		goto err_erase;
+	}
+	if (xa_err(xa_store(&ctx->zcrx_ctxs, id, ifq, GFP_KERNEL))) {
+		ret = -ENOMEM;
+		goto err_erase;
+	}
+	return 0;
+
+err_erase:
+	xa_erase(&ctx->zcrx_ctxs, id);
+err_free:
+	io_zcrx_ifq_put_user(ifq);
+	return ret;
+}
+
+/**
+ * io_unregister_zcrx_ifqs() - the ring is being freed: drop its ifqs
+ * @ctx: the ring; no request is left
+ *
+ * Context: process context (the ring's exit work).
+ */
+void io_unregister_zcrx_ifqs(struct io_ring_ctx *ctx)
+{
+	struct io_zcrx_ifq *ifq;
+	unsigned long index;
+
+	xa_for_each(&ctx->zcrx_ctxs, index, ifq) {
+		xa_erase(&ctx->zcrx_ctxs, index);
+		io_zcrx_ifq_put_user(ifq);
+	}
+	xa_destroy(&ctx->zcrx_ctxs);
+}
+
+/**
+ * io_zcrx_mmap_region() - find a kernel-allocated refill region to mmap
+ * @ctx: the ring
+ * @offset: IORING_OFF_ZCRX_REGION | (zcrx_id << IORING_OFF_ZCRX_SHIFT)
+ * @pages: the region's pages, out
+ * @nr_pages: how many, out
+ *
+ * Return: the region's kernel address, or ERR_PTR(-EINVAL) for an id that
+ * has no kernel-allocated region.
+ */
+void *io_zcrx_mmap_region(struct io_ring_ctx *ctx, loff_t offset,
+			  struct page ***pages, unsigned int *nr_pages)
+{
+	u32 id = (offset & ~IORING_OFF_MMAP_MASK) >> IORING_OFF_ZCRX_SHIFT;
+	struct io_zcrx_ifq *ifq;
+
+	if (offset & ((1ULL << IORING_OFF_ZCRX_SHIFT) - 1))
+		return ERR_PTR(-EINVAL);
+	ifq = xa_load(&ctx->zcrx_ctxs, id);
+	if (!ifq || ifq->region.is_user || !ifq->region.ptr)
+		return ERR_PTR(-EINVAL);
+	*pages = ifq->region.pages;
+	*nr_pages = ifq->region.nr_pages;
+	return ifq->region.ptr;
+}
+
+static int io_zcrx_ctrl_flush(struct io_zcrx_ifq *ifq,
+			      const struct zcrx_ctrl *ctrl)
+{
+	if (!mem_is_zero(&ctrl->zc_flush, sizeof(ctrl->zc_flush)))
+		return -EINVAL;
+	io_zcrx_rq_refill(ifq, NULL);
+	return 0;
+}
+
+/**
+ * io_register_zcrx_ctrl() - IORING_REGISTER_ZCRX_CTRL
+ * @ctx: the ring
+ * @arg: a struct zcrx_ctrl in user memory
+ * @nr_args: must be 0
+ *
+ * Context: process context, ctx->uring_lock held.
+ * Return: 0, -EINVAL for a bad argument or unknown id, -EOPNOTSUPP for an
+ * operation 6.12 does not have, -EFAULT.
+ */
+int io_register_zcrx_ctrl(struct io_ring_ctx *ctx, void __user *arg,
+			  unsigned int nr_args)
+{
+	struct io_zcrx_ifq *ifq;
+	struct zcrx_ctrl ctrl;
+
+	if (nr_args)
+		return -EINVAL;
+	if (copy_from_user(&ctrl, arg, sizeof(ctrl)))
+		return -EFAULT;
+	if (!mem_is_zero(ctrl.__resv, sizeof(ctrl.__resv)))
+		return -EINVAL;
+	ifq = xa_load(&ctx->zcrx_ctxs, ctrl.zcrx_id);
+	if (!ifq)
+		return -EINVAL;
+
+	switch (ctrl.op) {
+	case ZCRX_CTRL_FLUSH_RQ:
+		return io_zcrx_ctrl_flush(ifq, &ctrl);
+	case ZCRX_CTRL_EXPORT:
+	case ZCRX_CTRL_ARM_EVENT:
+	case ZCRX_CTRL_ADD_AREA:
+		return -EOPNOTSUPP;
+	}
+	return -EINVAL;
+}
+
+/**
+ * io_zcrx_query() - fill the IO_URING_QUERY_ZCRX answer
+ * @data: user memory for a struct io_uring_query_zcrx
+ * @size: its size as the caller gave it
+ *
+ * Return: the number of bytes written, or -EFAULT.
+ */
+int io_zcrx_query(void __user *data, u32 size)
+{
+	struct io_uring_query_zcrx e = {
+		.register_flags		= IO_ZCRX_REG_FLAGS,
+		.area_flags		= 0,
+		.nr_ctrl_opcodes	= ZCRX_CTRL_FLUSH_RQ + 1,
+		.features		= 0,
+		.rq_hdr_size		= sizeof(struct io_uring),
+		.rq_hdr_alignment	= L1_CACHE_BYTES,
+	};
+
+	size = min_t(u32, size, sizeof(e));
+	if (copy_to_user(data, &e, size))
+		return -EFAULT;
+	return size;
+}
