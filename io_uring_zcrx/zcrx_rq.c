@@ -81,6 +81,10 @@ unsigned int io_zcrx_rq_refill(struct io_zcrx_ifq *ifq, struct page_pool *pool)
 	unsigned int mask = ifq->rq_entries - 1;
 	unsigned int entries, placed = 0;
 
+	/* a registration that failed before the ring or area existed */
+	if (unlikely(!ifq->rq_ring || !ifq->area))
+		return 0;
+
 	spin_lock_bh(&ifq->rq_lock);
 	entries = io_zcrx_rqring_entries(ifq);
 	if (pool)

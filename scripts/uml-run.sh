@@ -35,8 +35,11 @@ mkdir -p "$OUT"
 msg "booting UML ($linux), console log: $log"
 start=$SECONDS
 rc=0
+# con0 is the console, on stdin (/dev/null: UML only logs that it cannot
+# epoll it) and stdout; con=none disables the other lines (con=null needs
+# CONFIG_NULL_CHAN, which kunit.py's config lacks).
 vm_run_logged "$tmo" "$log" "$linux" mem=1G rootfstype=hostfs rootflags=/ rw \
-	init="$OUT/vm/guest-init.sh" con=null con0=fd:0,fd:1 kunit.enable=0 \
+	init="$OUT/vm/guest-init.sh" con=none con0=fd:0,fd:1 kunit.enable=0 \
 	zcrx.tests="$OUT/vm" zcrx.filter="$filter" || rc=$?
 case $rc in
 0) msg "UML exited after $((SECONDS - start)) s" ;;
