@@ -6,6 +6,8 @@
 vm_build_tests() {
 	make -s -C "$ZCRX_ROOT/tests/vm" O="$OUT/vm" ||
 		die "building tests/vm failed"
+	make -s -C "$ZCRX_ROOT/examples" O="$OUT/vm" ||
+		die "building examples failed"
 }
 
 # Run "$@" (a VM) in its own process group with a time limit of $1 seconds,
@@ -18,7 +20,8 @@ vm_run_logged() {
 	setsid timeout -k 10 "$tmo" "$@" </dev/null >"$log" 2>&1 &
 	pid=$!
 	# shellcheck disable=SC2064 # expand $pid now
-	trap "kill -KILL -- -$pid 2>/dev/null" EXIT INT TERM
+	trap "kill -KILL -- -$pid 2>/dev/null" EXIT
+	trap "kill -KILL -- -$pid 2>/dev/null; exit 130" INT TERM
 	wait "$pid" || rc=$?
 	kill -KILL -- "-$pid" 2>/dev/null || true
 	trap - EXIT INT TERM
