@@ -17,7 +17,9 @@
  * and when it is freed.
  */
 
+#include <linux/anon_inodes.h>
 #include <linux/capability.h>
+#include <linux/file.h>
 #include <linux/io_uring.h>
 #include <linux/mm.h>
 #include <linux/netdevice.h>
@@ -33,7 +35,7 @@
 #include "memmap.h"
 #include "zcrx.h"
 
-#define IO_ZCRX_REG_FLAGS	(ZCRX_REG_NODEV)
+#define IO_ZCRX_REG_FLAGS	(ZCRX_REG_IMPORT | ZCRX_REG_NODEV)
 #define IO_ZCRX_REGION_MAX	SZ_16M
 
 static size_t io_zcrx_rq_hdr_size(void)
@@ -227,6 +229,111 @@ static void io_zcrx_ifq_put_user(struct io_zcrx_ifq *ifq)
 	io_zcrx_ifq_put(ifq);
 }
 
+static void io_zcrx_fill_offsets(struct io_uring_zcrx_offsets *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->head = offsetof(struct io_uring, head);
+	o->tail = offsetof(struct io_uring, tail);
+	o->rqes = io_zcrx_rq_hdr_size();
+}
+
+
+static int io_zcrx_export_release(struct inode *inode, struct file *file)
+{
+	io_zcrx_ifq_put_user(file->private_data);
+	return 0;
+}
+
+static const struct file_operations io_zcrx_export_fops = {
+	.owner		= THIS_MODULE,
+	.release	= io_zcrx_export_release,
+};
+
+/*
+ * ZCRX_CTRL_EXPORT: a file that holds the ifq as a user, so that another
+ * ring can import it with ZCRX_REG_IMPORT (if_idx = the file's fd).
+ */
+static int io_zcrx_ctrl_export(struct io_zcrx_ifq *ifq, struct zcrx_ctrl *ctrl,
+			       void __user *arg)
+{
+	struct zcrx_ctrl __user *uctrl = arg;
+	struct file *file;
+	int fd;
+
+	if (ctrl->zc_export.zcrx_fd ||
+	    !mem_is_zero(ctrl->zc_export.__resv1,
+			 sizeof(ctrl->zc_export.__resv1)))
+		return -EINVAL;
+
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0)
+		return fd;
+	refcount_inc(&ifq->users);
+	refcount_inc(&ifq->refs);
+	file = anon_inode_getfile("[zcrx]", &io_zcrx_export_fops, ifq, O_CLOEXEC);
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		io_zcrx_ifq_put_user(ifq);
+		return PTR_ERR(file);
+	}
+	if (put_user(fd, &uctrl->zc_export.zcrx_fd)) {
+		fput(file);
+		put_unused_fd(fd);
+		return -EFAULT;
+	}
+	fd_install(fd, file);
+	return 0;
+}
+
+/* ZCRX_REG_IMPORT: share an exported ifq with this ring. */
+static int io_zcrx_import(struct io_ring_ctx *ctx,
+			  struct io_uring_zcrx_ifq_reg __user *arg,
+			  struct io_uring_zcrx_ifq_reg *reg)
+{
+	struct io_zcrx_ifq *ifq;
+	struct fd f;
+	u32 id;
+	int ret;
+
+	if (reg->flags != ZCRX_REG_IMPORT || reg->if_rxq || reg->rq_entries ||
+	    reg->area_ptr || reg->region_ptr || reg->rx_buf_len)
+		return -EINVAL;
+
+	f = fdget(reg->if_idx);
+	if (!fd_file(f))
+		return -EBADF;
+	if (fd_file(f)->f_op != &io_zcrx_export_fops) {
+		fdput(f);
+		return -EINVAL;
+	}
+	ifq = fd_file(f)->private_data;
+	refcount_inc(&ifq->users);
+	refcount_inc(&ifq->refs);
+	fdput(f);
+
+	ret = xa_alloc(&ctx->zcrx_ctxs, &id, NULL,
+		       XA_LIMIT(0, IO_ZCRX_MAX_ID), GFP_KERNEL);
+	if (ret)
+		goto err_put;
+
+	reg->zcrx_id = id;
+	reg->rq_entries = ifq->rq_entries;
+	io_zcrx_fill_offsets(&reg->offsets);
+	ret = -EFAULT;
+	if (copy_to_user(arg, reg, sizeof(*reg)))
+		goto err_erase;
+	ret = xa_err(xa_store(&ctx->zcrx_ctxs, id, ifq, GFP_KERNEL));
+	if (ret)
+		goto err_erase;
+	return 0;
+
+err_erase:
+	xa_erase(&ctx->zcrx_ctxs, id);
+err_put:
+	io_zcrx_ifq_put_user(ifq);
+	return ret;
+}
+
 static int io_zcrx_check_reg(struct io_ring_ctx *ctx,
 			     struct io_uring_zcrx_ifq_reg *reg)
 {
@@ -236,6 +343,8 @@ static int io_zcrx_check_reg(struct io_ring_ctx *ctx,
 		return -EINVAL;
 	if (reg->flags & ~IO_ZCRX_REG_FLAGS)
 		return -EINVAL;
+	if (reg->flags & ZCRX_REG_IMPORT)
+		return 0;
 	if (reg->rx_buf_len && reg->rx_buf_len != PAGE_SIZE)
 		return -EINVAL;
 	if ((reg->flags & ZCRX_REG_NODEV) && (reg->if_idx || reg->if_rxq))
@@ -252,14 +361,6 @@ static int io_zcrx_check_reg(struct io_ring_ctx *ctx,
 	}
 	reg->rq_entries = roundup_pow_of_two(reg->rq_entries);
 	return 0;
-}
-
-static void io_zcrx_fill_offsets(struct io_uring_zcrx_offsets *o)
-{
-	memset(o, 0, sizeof(*o));
-	o->head = offsetof(struct io_uring, head);
-	o->tail = offsetof(struct io_uring, tail);
-	o->rqes = io_zcrx_rq_hdr_size();
 }
 
 /**
@@ -295,6 +396,8 @@ int io_register_zcrx_ifq(struct io_ring_ctx *ctx,
 	ret = io_zcrx_check_reg(ctx, &reg);
 	if (ret)
 		return ret;
+	if (reg.flags & ZCRX_REG_IMPORT)
+		return io_zcrx_import(ctx, arg, &reg);
 	if (copy_from_user(&rd, u64_to_user_ptr(reg.region_ptr), sizeof(rd)) ||
 	    copy_from_user(&area, u64_to_user_ptr(reg.area_ptr), sizeof(area)))
 		return -EFAULT;
@@ -429,6 +532,7 @@ int io_register_zcrx_ctrl(struct io_ring_ctx *ctx, void __user *arg,
 	case ZCRX_CTRL_FLUSH_RQ:
 		return io_zcrx_ctrl_flush(ifq, &ctrl);
 	case ZCRX_CTRL_EXPORT:
+		return io_zcrx_ctrl_export(ifq, &ctrl, arg);
 	case ZCRX_CTRL_ARM_EVENT:
 	case ZCRX_CTRL_ADD_AREA:
 		return -EOPNOTSUPP;
@@ -448,7 +552,7 @@ int io_zcrx_query(void __user *data, u32 size)
 	struct io_uring_query_zcrx e = {
 		.register_flags		= IO_ZCRX_REG_FLAGS,
 		.area_flags		= 0,
-		.nr_ctrl_opcodes	= ZCRX_CTRL_FLUSH_RQ + 1,
+		.nr_ctrl_opcodes	= ZCRX_CTRL_EXPORT + 1,
 		.features		= 0,
 		.rq_hdr_size		= sizeof(struct io_uring),
 		.rq_hdr_alignment	= L1_CACHE_BYTES,
