@@ -237,7 +237,6 @@ static void io_zcrx_fill_offsets(struct io_uring_zcrx_offsets *o)
 	o->rqes = io_zcrx_rq_hdr_size();
 }
 
-
 static int io_zcrx_export_release(struct inode *inode, struct file *file)
 {
 	io_zcrx_ifq_put_user(file->private_data);

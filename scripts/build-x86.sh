@@ -44,7 +44,7 @@ unmet_requests() {
 		CONFIG_*=*)
 			grep -qxF -- "$line" "$cfg" || {
 				sym=${line%%=*}
-				val=$(grep -E "^(# )?$sym[= ]" "$cfg" || echo "$sym undefined")
+				val=$(grep -E "^(# )?${sym}[= ]" "$cfg" || echo "$sym undefined")
 				printf '  wanted %s, got: %s\n' "$line" "$val"
 			}
 			;;
@@ -63,6 +63,7 @@ unmet_requests() {
 stamp=$BUILD_X86/.zcrx-config-inputs
 hash=$(config_inputs_hash)
 if [ ! -f "$BUILD_X86/.config" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$hash" ]; then
+	# shellcheck disable=SC2016 # $1 and $@ belong to the inner bash
 	run_logged "$BUILD_X86/config.log" "configuring $BUILD_X86" \
 		bash -c 'cd "$1" && shift && scripts/kconfig/merge_config.sh -n "$@"' _ \
 		"$TREE" -O "$BUILD_X86" "${FRAGS[@]}"

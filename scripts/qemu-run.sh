@@ -17,7 +17,7 @@
 . "$ZCRX_ROOT/scripts/vm-common.sh"
 
 tmo=900
-filter=t_*
+filter='t_*'
 accel=${ZCRX_ACCEL:-auto}
 while getopts t:f:a: opt; do
 	case $opt in

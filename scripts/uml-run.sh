@@ -14,7 +14,7 @@
 . "$ZCRX_ROOT/scripts/vm-common.sh"
 
 tmo=300
-filter=t_*
+filter='t_*'
 while getopts t:f: opt; do
 	case $opt in
 	t) tmo=$OPTARG ;;

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 # Helpers shared by scripts/uml-run.sh and scripts/qemu-run.sh. Source it
 # after lib.sh; do not run it.
 
@@ -21,6 +22,7 @@ vm_run_logged() {
 	pid=$!
 	# shellcheck disable=SC2064 # expand $pid now
 	trap "kill -KILL -- -$pid 2>/dev/null" EXIT
+	# shellcheck disable=SC2064
 	trap "kill -KILL -- -$pid 2>/dev/null; exit 130" INT TERM
 	wait "$pid" || rc=$?
 	kill -KILL -- "-$pid" 2>/dev/null || true

@@ -51,9 +51,10 @@ mnt debugfs /sys/kernel/debug
 mnt tmpfs /tmp
 
 tests=
-filter=t_*
+filter='t_*'
 halt=poweroff
 set -f	# no globbing of the words of the command line
+# shellcheck disable=SC2013 # words, not lines
 for arg in $(cat /proc/cmdline); do
 	case $arg in
 	zcrx.tests=*) tests=${arg#zcrx.tests=} ;;

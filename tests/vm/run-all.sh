@@ -24,8 +24,11 @@ else
 fi
 
 for t in "$dir"/t_*; do
-	[ -f "$t" ] && [ -x "$t" ] || continue
+	if [ ! -f "$t" ] || [ ! -x "$t" ]; then
+		continue
+	fi
 	name=${t##*/}
+	# shellcheck disable=SC2254 # $glob is a pattern
 	case $name in
 	$glob) ;;
 	*) continue ;;
