@@ -45,6 +45,8 @@ struct io_zcrx_args {
 	struct io_kiocb		*req;
 	struct io_zcrx_ifq	*ifq;
 	unsigned int		nr_skbs;
+	/* why the read stopped early, if it did: ends the request */
+	int			err;
 };
 
 /**
@@ -194,29 +196,28 @@ static int io_zcrx_recv_frag(struct io_kiocb *req, struct io_zcrx_ifq *ifq,
 
 	if (!io_zcrx_post_cqe(req, niov, off + skb_frag_off(frag), len))
 		return -ENOSPC;
-	/* keep the buffer from being recycled while userspace reads it */
-	io_zcrx_get_niov_uref(niov);
+	/*
+	 * Keep the buffer from being recycled while userspace reads it. The
+	 * pool reference comes first: a refill entry naming this buffer may
+	 * be consumed as soon as the user reference exists, and must find
+	 * the reference it drops backed by one of the pool's.
+	 */
 	page_pool_ref_netmem(net_iov_to_netmem(niov));
+	io_zcrx_get_niov_uref(niov);
 	atomic64_add(len, &ifq->zc_bytes);
 	return len;
 }
 
-static int io_zcrx_recv_skb(read_descriptor_t *desc, struct sk_buff *skb,
-			    unsigned int offset, size_t len)
+/* Report @len bytes of @skb from @offset; frag_list skbs recursively. */
+static int __io_zcrx_recv_skb(struct io_zcrx_args *args, struct sk_buff *skb,
+			      unsigned int offset, size_t len)
 {
-	struct io_zcrx_args *args = desc->arg.data;
 	struct io_zcrx_ifq *ifq = args->ifq;
 	struct io_kiocb *req = args->req;
 	unsigned int start, start_off = offset;
 	struct sk_buff *frag_iter;
 	int i, copy, end, off;
 	int ret = 0;
-
-	len = min_t(size_t, len, desc->count);
-	if (!len)
-		return 0;
-	if (unlikely(args->nr_skbs++ > IO_ZCRX_SKBS_PER_CALL))
-		return -EAGAIN;
 
 	if (unlikely(offset < skb_headlen(skb))) {
 		copy = min_t(size_t, skb_headlen(skb) - offset, len);
@@ -253,7 +254,7 @@ static int io_zcrx_recv_skb(read_descriptor_t *desc, struct sk_buff *skb,
 		if (offset < end) {
 			copy = min_t(size_t, end - offset, len);
 			off = offset - start;
-			ret = io_zcrx_recv_skb(desc, frag_iter, off, copy);
+			ret = __io_zcrx_recv_skb(args, frag_iter, off, copy);
 			if (ret < 0)
 				goto out;
 			offset += ret;
@@ -265,10 +266,30 @@ static int io_zcrx_recv_skb(read_descriptor_t *desc, struct sk_buff *skb,
 	}
 
 out:
+	if (ret < 0 && !args->err)
+		args->err = ret;
 	if (offset == start_off)
 		return ret;
-	desc->count -= offset - start_off;
 	return offset - start_off;
+}
+
+/* The tcp_read_sock() actor: only here is the byte limit accounted. */
+static int io_zcrx_recv_skb(read_descriptor_t *desc, struct sk_buff *skb,
+			    unsigned int offset, size_t len)
+{
+	struct io_zcrx_args *args = desc->arg.data;
+	int ret;
+
+	len = min_t(size_t, len, desc->count);
+	if (!len)
+		return 0;
+	if (unlikely(args->nr_skbs++ > IO_ZCRX_SKBS_PER_CALL))
+		return -EAGAIN;
+
+	ret = __io_zcrx_recv_skb(args, skb, offset, len);
+	if (ret > 0)
+		desc->count -= ret;
+	return ret;
 }
 
 static int io_zcrx_tcp_recv(struct io_kiocb *req, struct io_zcrx_ifq *ifq,
@@ -290,6 +311,13 @@ static int io_zcrx_tcp_recv(struct io_kiocb *req, struct io_zcrx_ifq *ifq,
 	ret = tcp_read_sock(sk, &rd_desc, io_zcrx_recv_skb);
 	if (len && ret > 0)
 		*outlen = len - ret;
+	/*
+	 * Progress, then a full CQ, no free buffer or a foreign buffer: what
+	 * was read is reported; end the request with the reason, nothing
+	 * else would wake it up.
+	 */
+	if (ret > 0 && args.err)
+		ret = args.err;
 	if (ret <= 0) {
 		if (ret < 0 || sock_flag(sk, SOCK_DONE))
 			goto out;
@@ -344,15 +372,15 @@ int io_recvzc(struct io_kiocb *req, unsigned int issue_flags)
 	u32 len = zc->len;
 	int ret;
 
-	if (!(req->flags & REQ_F_POLLED) &&
-	    (zc->flags & IORING_RECVSEND_POLL_FIRST))
-		return -EAGAIN;
-
 	sock = sock_from_file(req->file);
 	if (unlikely(!sock))
 		return -ENOTSOCK;
 	if (unlikely(!sk_is_tcp(sock->sk)))
 		return -EPROTONOSUPPORT;
+
+	if (!(req->flags & REQ_F_POLLED) &&
+	    (zc->flags & IORING_RECVSEND_POLL_FIRST))
+		return -EAGAIN;
 
 	sock_rps_record_flow(sock->sk);
 	ret = io_zcrx_tcp_recv(req, zc->ifq, sock->sk, issue_flags, &zc->len);

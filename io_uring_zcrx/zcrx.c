@@ -43,17 +43,20 @@ static size_t io_zcrx_rq_hdr_size(void)
 	return ALIGN(sizeof(struct io_uring), L1_CACHE_BYTES);
 }
 
-static void io_zcrx_free_region(struct io_zcrx_region *r)
+static void io_zcrx_free_region(struct io_zcrx_ifq *ifq)
 {
-	if (!r->ptr)
-		return;
-	if (r->is_user) {
+	struct io_zcrx_region *r = &ifq->region;
+
+	if (r->ptr && r->is_user) {
 		vunmap(r->ptr);
 		io_pages_free(&r->pages, r->nr_pages);
-	} else {
+	} else if (r->ptr) {
 		io_pages_unmap(r->ptr, &r->pages, &r->nr_pages, true);
 	}
 	r->ptr = NULL;
+	if (r->acct_pages)
+		io_zcrx_unaccount(ifq, r->acct_pages);
+	r->acct_pages = 0;
 }
 
 static int io_zcrx_check_region(const struct io_uring_region_desc *rd,
@@ -88,6 +91,10 @@ static int io_zcrx_create_region(struct io_zcrx_ifq *ifq,
 	ret = io_zcrx_check_region(rd, need);
 	if (ret)
 		return ret;
+	ret = io_zcrx_account(ifq, DIV_ROUND_UP(rd->size, PAGE_SIZE));
+	if (ret)
+		return ret;
+	r->acct_pages = DIV_ROUND_UP(rd->size, PAGE_SIZE);
 
 	if (rd->flags & IORING_MEM_REGION_TYPE_USER) {
 		ptr = __io_uaddr_map(&r->pages, &r->nr_pages, rd->user_addr,
@@ -114,7 +121,7 @@ static void io_zcrx_free_work(struct work_struct *work)
 					       free_work);
 
 	io_zcrx_free_area(ifq->area);
-	io_zcrx_free_region(&ifq->region);
+	io_zcrx_free_region(ifq);
 	if (ifq->dev)
 		put_device(ifq->dev);
 	if (ifq->user)
@@ -129,12 +136,17 @@ static void io_zcrx_free_work(struct work_struct *work)
  * io_zcrx_ifq_put() - drop a reference to an ifq
  * @ifq: the ifq
  *
- * The last reference frees it from a workqueue: a page pool may drop it
- * from a context that must not sleep.
+ * The last reference frees it: at once in task context (a failed
+ * registration gives its memory charge back before returning), else
+ * from a workqueue.
  */
 void io_zcrx_ifq_put(struct io_zcrx_ifq *ifq)
 {
-	if (refcount_dec_and_test(&ifq->refs))
+	if (!refcount_dec_and_test(&ifq->refs))
+		return;
+	if (in_task())
+		io_zcrx_free_work(&ifq->free_work);
+	else
 		queue_work(system_unbound_wq, &ifq->free_work);
 }
 
@@ -174,7 +186,13 @@ static void io_zcrx_close_queue(struct io_zcrx_ifq *ifq)
 
 	rtnl_lock();
 	if (ifq->netdev) {
-		net_mp_close_rxq(ifq->netdev, ifq->if_rxq, &p);
+		/*
+		 * Once the queue runs without us the device does no more DMA
+		 * to the area (the old pool no longer syncs): unmap now, not
+		 * when the last buffer comes back, when the device may be gone.
+		 */
+		if (!net_mp_close_rxq(ifq->netdev, ifq->if_rxq, &p))
+			io_zcrx_unmap_area(ifq, ifq->area);
 		netdev_put(ifq->netdev, &ifq->netdev_tracker);
 		ifq->netdev = NULL;
 	}
@@ -542,9 +560,12 @@ int io_register_zcrx_ctrl(struct io_ring_ctx *ctx, void __user *arg,
 /**
  * io_zcrx_query() - fill the IO_URING_QUERY_ZCRX answer
  * @data: user memory for a struct io_uring_query_zcrx
- * @size: its size as the caller gave it
+ * @size: its size as the caller gave it (not 0)
  *
- * Return: the number of bytes written, or -EFAULT.
+ * Writes what fits of the answer; a larger buffer (a newer program) gets
+ * the rest of its first IO_QUERY_MAX_SIZE bytes zeroed.
+ *
+ * Return: the number of bytes of the answer written, or -EFAULT.
  */
 int io_zcrx_query(void __user *data, u32 size)
 {
@@ -556,9 +577,11 @@ int io_zcrx_query(void __user *data, u32 size)
 		.rq_hdr_size		= sizeof(struct io_uring),
 		.rq_hdr_alignment	= L1_CACHE_BYTES,
 	};
+	u32 n = min_t(u32, size, sizeof(e));
 
-	size = min_t(u32, size, sizeof(e));
-	if (copy_to_user(data, &e, size))
+	if (copy_to_user(data, &e, n))
 		return -EFAULT;
-	return size;
+	if (size > n && clear_user(data + n, min_t(u32, size, IO_QUERY_MAX_SIZE) - n))
+		return -EFAULT;
+	return n;
 }

@@ -34,6 +34,9 @@
 
 #define IO_ZCRX_MAX_ID		1023
 #define IO_ZCRX_MAX_ENTRIES	32768
+#define IO_ZCRX_AREA_MAX	SZ_1G
+/* bytes of a query answer buffer the kernel writes (the rest is left) */
+#define IO_QUERY_MAX_SIZE	512
 
 struct io_zcrx_ifq;
 
@@ -61,6 +64,7 @@ struct io_zcrx_region {
 	struct page		**pages;
 	unsigned short		nr_pages;
 	bool			is_user;
+	unsigned long		acct_pages;
 	u64			mmap_offset;
 };
 
@@ -111,6 +115,8 @@ void *io_zcrx_mmap_region(struct io_ring_ctx *ctx, loff_t offset,
 int io_zcrx_create_area(struct io_zcrx_ifq *ifq,
 			const struct io_uring_zcrx_area_reg *reg);
 void io_zcrx_free_area(struct io_zcrx_area *area);
+int io_zcrx_account(struct io_zcrx_ifq *ifq, unsigned long nr_pages);
+void io_zcrx_unaccount(struct io_zcrx_ifq *ifq, unsigned long nr_pages);
 int io_zcrx_map_area(struct io_zcrx_ifq *ifq, struct io_zcrx_area *area);
 void io_zcrx_unmap_area(struct io_zcrx_ifq *ifq, struct io_zcrx_area *area);
 struct net_iov *io_zcrx_get_free_niov(struct io_zcrx_area *area);

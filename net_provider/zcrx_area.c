@@ -170,7 +170,14 @@ void io_zcrx_scrub(struct io_zcrx_ifq *ifq)
 	}
 }
 
-static int io_zcrx_account(struct io_zcrx_ifq *ifq, unsigned long nr_pages)
+/**
+ * io_zcrx_account() - charge pinned pages to the ifq's user
+ * @ifq: the ifq
+ * @nr_pages: how many
+ *
+ * Return: 0, or -ENOMEM over RLIMIT_MEMLOCK.
+ */
+int io_zcrx_account(struct io_zcrx_ifq *ifq, unsigned long nr_pages)
 {
 	int ret;
 
@@ -184,7 +191,12 @@ static int io_zcrx_account(struct io_zcrx_ifq *ifq, unsigned long nr_pages)
 	return 0;
 }
 
-static void io_zcrx_unaccount(struct io_zcrx_ifq *ifq, unsigned long nr_pages)
+/**
+ * io_zcrx_unaccount() - undo io_zcrx_account()
+ * @ifq: the ifq
+ * @nr_pages: how many
+ */
+void io_zcrx_unaccount(struct io_zcrx_ifq *ifq, unsigned long nr_pages)
 {
 	if (ifq->user)
 		__io_unaccount_mem(ifq->user, nr_pages);
@@ -202,8 +214,7 @@ static int io_zcrx_check_area_reg(const struct io_uring_zcrx_area_reg *reg)
 	if (!reg->addr || !reg->len || !PAGE_ALIGNED(reg->addr) ||
 	    !PAGE_ALIGNED(reg->len))
 		return -EINVAL;
-	/* a buffer's offset must fit below the area id bits */
-	if (reg->len >> IORING_ZCRX_AREA_SHIFT || reg->len >> PAGE_SHIFT > U32_MAX)
+	if (reg->len > IO_ZCRX_AREA_MAX)
 		return -EINVAL;
 	return 0;
 }
@@ -235,6 +246,12 @@ int io_zcrx_create_area(struct io_zcrx_ifq *ifq,
 	area->ifq = ifq;
 	spin_lock_init(&area->freelist_lock);
 
+	/* charge RLIMIT_MEMLOCK before pinning anything */
+	ret = io_zcrx_account(ifq, reg->len >> PAGE_SHIFT);
+	if (ret)
+		goto err;
+	area->acct_pages = reg->len >> PAGE_SHIFT;
+
 	area->pages = io_pin_pages(reg->addr, reg->len, &nr_pages);
 	if (IS_ERR(area->pages)) {
 		ret = PTR_ERR(area->pages);
@@ -242,11 +259,6 @@ int io_zcrx_create_area(struct io_zcrx_ifq *ifq,
 		goto err;
 	}
 	area->nr_pages = nr_pages;
-
-	ret = io_zcrx_account(ifq, area->nr_pages);
-	if (ret)
-		goto err;
-	area->acct_pages = area->nr_pages;
 
 	ret = -ENOMEM;
 	area->nia.num_niovs = area->nr_pages;
@@ -311,6 +323,7 @@ static void __io_zcrx_unmap_area(struct io_zcrx_ifq *ifq,
 		dma_unmap_page_attrs(ifq->dev, area->dma[i], PAGE_SIZE,
 				     DMA_FROM_DEVICE, DMA_ATTR_SKIP_CPU_SYNC);
 		net_mp_niov_set_dma_addr(&area->nia.niovs[i], 0);
+		cond_resched();
 	}
 }
 
@@ -343,6 +356,7 @@ int io_zcrx_map_area(struct io_zcrx_ifq *ifq, struct io_zcrx_area *area)
 			ret = -EINVAL;
 			break;
 		}
+		cond_resched();
 	}
 	if (ret)
 		__io_zcrx_unmap_area(ifq, area, i);
@@ -375,10 +389,11 @@ static struct io_zcrx_ifq *io_pp_to_ifq(struct page_pool *pool)
 	return pool->mp_priv;
 }
 
-static netmem_ref io_pp_zc_alloc_free(struct page_pool *pool,
-				      struct io_zcrx_area *area)
+/* Give a batch of free buffers to the pool's cache. */
+static unsigned int io_pp_zc_alloc_free(struct page_pool *pool,
+					struct io_zcrx_area *area)
 {
-	struct net_iov *ret = NULL, *niov;
+	struct net_iov *niov;
 	unsigned int i;
 
 	for (i = 0; i < PP_ALLOC_CACHE_REFILL; i++) {
@@ -386,31 +401,29 @@ static netmem_ref io_pp_zc_alloc_free(struct page_pool *pool,
 		if (!niov)
 			break;
 		net_mp_niov_set_page_pool(pool, niov);
-		if (!ret) {
-			ret = niov;
-			continue;
-		}
 		if (!net_mp_niov_place_in_cache(pool, niov)) {
 			page_pool_put_full_netmem(pool, net_iov_to_netmem(niov),
 						  false);
 			break;
 		}
 	}
-	return ret ? net_iov_to_netmem(ret) : 0;
+	return i;
 }
 
+/*
+ * Everything goes through the alloc cache, where buffers are synced for
+ * the device; the one returned is then taken from it by the pool's fast
+ * path (the cache is not empty, so this does not come back here).
+ */
 static netmem_ref io_pp_zc_alloc_netmems(struct page_pool *pool, gfp_t gfp)
 {
 	struct io_zcrx_ifq *ifq = io_pp_to_ifq(pool);
-	netmem_ref netmem;
 
 	/* Buffers userspace gave back first: they are already the pool's. */
-	if (io_zcrx_rq_refill(ifq, pool)) {
-		netmem = page_pool_alloc_netmems(pool, gfp);
-		if (netmem)
-			return netmem;
-	}
-	return io_pp_zc_alloc_free(pool, ifq->area);
+	if (!io_zcrx_rq_refill(ifq, pool) &&
+	    !io_pp_zc_alloc_free(pool, ifq->area))
+		return 0;
+	return page_pool_alloc_netmems(pool, gfp);
 }
 
 static bool io_pp_zc_release_netmem(struct page_pool *pool, netmem_ref netmem)

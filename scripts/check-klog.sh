@@ -29,10 +29,6 @@ BAD=(
 BENIGN=(
 	# PROVE_RCU's boot banner.
 	'RCU lockdep checking is enabled'
-	# kunit.py's UML config enables UML_PCI_OVER_VIRTIO without a device
-	# id, and virt-pci WARNs about it at every boot. Setting
-	# CONFIG_UML_PCI_OVER_VIRTIO_DEVICE_ID in the kunitconfig removes it.
-	'WARNING: CPU: [0-9]+ PID: [0-9]+ at arch/um/drivers/virt-pci.c:[0-9]+ '
 )
 
 join() { local IFS='|'; echo "$*"; }

@@ -69,6 +69,7 @@ initramfs_list() {
 	done
 	add_file /init "$OUT/vm/guest-init.sh"
 	for f in "$OUT"/vm/*; do
+		[ -f "$f" ] || continue	# the tests and scripts, not build dirs
 		add_file "/tests/${f##*/}" "$f"
 	done
 	add_file /bin/busybox /bin/busybox

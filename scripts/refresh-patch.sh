@@ -24,6 +24,19 @@ series_export "$tmp/series"
 idx=$(series_entries | awk -F'\t' -v p="$pf" '$2 == p { print $1 }')
 [ -n "$idx" ] || die "$pf is not in the series"
 
+# The tree holds every patch: a file a later patch changes too cannot be
+# refreshed here without taking that patch's hunks along.
+for p in "$tmp/series"/*.patch; do
+	n=$((10#$(basename "$p" | cut -c1-4)))
+	[ "$n" -gt "$idx" ] || continue
+	for f in "${files[@]}"; do
+		if grep -q "^+++ b/$f\(\s\|$\)" "$p"; then
+			die "$f is also changed by the later $(basename "$p"): refresh" \
+			    "that one, or edit this patch's hunks for $f by hand"
+		fi
+	done
+done
+
 mkdir -p "$tmp/stage"
 for p in "$tmp/series"/*.patch; do
 	n=$((10#$(basename "$p" | cut -c1-4)))

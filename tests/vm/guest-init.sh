@@ -75,12 +75,14 @@ fi
 
 # KUnit suites that ran at boot (their full KTAP went to the console).
 for r in /sys/kernel/debug/kunit/*/results; do
-	[ -s "$r" ] || continue
+	[ -r "$r" ] || continue	# debugfs files have size 0: no -s
 	suite=${r%/results}
 	suite=${suite##*/}
 	ok=$(grep -c '^ *ok ' "$r")
 	nok=$(grep -c '^ *not ok ' "$r")
-	if [ "$nok" -eq 0 ]; then
+	if [ "$ok" -eq 0 ] && [ "$nok" -eq 0 ]; then
+		continue	# did not run (kunit.enable=0)
+	elif [ "$nok" -eq 0 ]; then
 		echo "KUNIT-SUITE $suite: PASS ($ok ok lines)"
 	else
 		echo "KUNIT-SUITE $suite: FAIL ($nok not ok, $ok ok lines)"

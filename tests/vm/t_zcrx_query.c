@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * IORING_REGISTER_QUERY answers IO_URING_QUERY_ZCRX, with no ring (fd -1)
+ * and with a ring fd: register_flags include ZCRX_REG_NODEV,
+ * nr_ctrl_opcodes >= 1 (FLUSH_RQ), rq_hdr_size > 0 and rq_hdr_alignment a
+ * power of two, and the header comes back with result 0 and size = the
+ * bytes written (upstream's query.c); a smaller buffer gets only its size
+ * written. An unknown query op gets result -EOPNOTSUPP, a non-zero
+ * reserved header field or result on input gets -EINVAL, both with the
+ * call itself succeeding; a chain of two headers is answered entry by
+ * entry; nr_args != 0 fails the call with -EINVAL. The payload is
+ * checked before the header's result and size, so a kernel that only
+ * differs from upstream in the header shows that alone.
+ */
+#include <string.h>
+
+#include "zcrx_util.h"
+
+#define UNKNOWN_OP	0x7fff
+
+static void hdr_init(struct io_uring_query_hdr *h, uint32_t op, void *data,
+		     uint32_t size)
+{
+	memset(h, 0, sizeof(*h));
+	h->query_op = op;
+	h->query_data = (uint64_t)(uintptr_t)data;
+	h->size = size;
+}
+
+static void check_zcrx(const char *how, const struct io_uring_query_hdr *h,
+		       const struct io_uring_query_zcrx *q)
+{
+	if (h->result < 0)
+		tst_fail("%s: expected IO_URING_QUERY_ZCRX answered, got result %s",
+			 how, zu_errname(h->result));
+	if (!(q->register_flags & ZCRX_REG_NODEV))
+		tst_fail("%s: expected register_flags with ZCRX_REG_NODEV, got %#llx",
+			 how, (unsigned long long)q->register_flags);
+	if (q->nr_ctrl_opcodes < 1)
+		tst_fail("%s: expected nr_ctrl_opcodes >= 1 (ZCRX_CTRL_FLUSH_RQ), got %u",
+			 how, q->nr_ctrl_opcodes);
+	if (!q->rq_hdr_size)
+		tst_fail("%s: expected rq_hdr_size > 0, got 0", how);
+	if (!q->rq_hdr_alignment ||
+	    (q->rq_hdr_alignment & (q->rq_hdr_alignment - 1)))
+		tst_fail("%s: expected rq_hdr_alignment a power of two, got %u",
+			 how, q->rq_hdr_alignment);
+	if (q->__resv2)
+		tst_fail("%s: expected __resv2 0, got %#llx", how,
+			 (unsigned long long)q->__resv2);
+	/* upstream: result 0 on success, size = bytes written */
+	if (h->result != 0 || h->size != sizeof(*q))
+		tst_fail("%s: expected the header back with result 0 and size %zu (upstream query ABI), got result %d and size %u",
+			 how, sizeof(*q), h->result, h->size);
+}
+
+static void query(const char *how, int fd, struct io_uring_query_hdr *h)
+{
+	int ret = io_uring_register_query(fd, h);
+
+	if (ret)
+		tst_fail("%s: expected io_uring_register_query(%d) to return 0, got %s",
+			 how, fd, zu_errname(ret));
+}
+
+static void query_zcrx(const char *how, int fd)
+{
+	struct io_uring_query_zcrx q;
+	struct io_uring_query_hdr h;
+
+	memset(&q, 0, sizeof(q));
+	hdr_init(&h, IO_URING_QUERY_ZCRX, &q, sizeof(q));
+	query(how, fd, &h);
+	check_zcrx(how, &h, &q);
+	printf("%s: register_flags %#llx area_flags %#llx nr_ctrl_opcodes %u features %#x rq_hdr_size %u rq_hdr_alignment %u\n",
+	       how, (unsigned long long)q.register_flags,
+	       (unsigned long long)q.area_flags, q.nr_ctrl_opcodes,
+	       q.features, q.rq_hdr_size, q.rq_hdr_alignment);
+}
+
+/* A header with one field set wrong: result -EINVAL. */
+static void query_bad_hdr(const char *what, int resv_idx, int result_in)
+{
+	struct io_uring_query_zcrx q;
+	struct io_uring_query_hdr h;
+
+	memset(&q, 0, sizeof(q));
+	hdr_init(&h, IO_URING_QUERY_ZCRX, &q, sizeof(q));
+	if (resv_idx >= 0)
+		h.__resv[resv_idx] = 1;
+	h.result = result_in;
+	query(what, -1, &h);
+	if (h.result != -EINVAL)
+		tst_fail("%s: expected result -EINVAL, got %s", what,
+			 zu_errname(h.result));
+}
+
+int main(void)
+{
+	struct io_uring_query_zcrx q1, q2, qs[2];
+	struct io_uring_query_hdr h, h1, h2;
+	struct io_uring ring;
+	uint8_t small[sizeof(q1)];
+	unsigned int i;
+	int ret;
+
+	zu_require_zcrx();
+	zu_ring_init_or_die(&ring, 4, 0, 0);
+
+	/* nr_args must be 0 */
+	memset(&q1, 0, sizeof(q1));
+	hdr_init(&h, IO_URING_QUERY_ZCRX, &q1, sizeof(q1));
+	ret = zu_register(-1, IORING_REGISTER_QUERY, &h, 1);
+	if (ret != -EINVAL)
+		tst_fail("IORING_REGISTER_QUERY with nr_args 1: expected -EINVAL, got %s",
+			 zu_errname(ret));
+
+	query_zcrx("fd -1", -1);
+	query_zcrx("ring fd", ring.ring_fd);
+
+	/* unknown op: the call works, the entry says -EOPNOTSUPP */
+	memset(&q1, 0, sizeof(q1));
+	hdr_init(&h, UNKNOWN_OP, &q1, sizeof(q1));
+	query("unknown op", -1, &h);
+	if (h.result != -EOPNOTSUPP)
+		tst_fail("query op %#x: expected result -EOPNOTSUPP, got %s",
+			 UNKNOWN_OP, zu_errname(h.result));
+
+	for (i = 0; i < 3; i++) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "header __resv[%u] != 0", i);
+		query_bad_hdr(what, i, 0);
+	}
+	query_bad_hdr("header result != 0 on input", -1, 1);
+
+	/* a buffer smaller than the answer gets only its size */
+	memset(small, 0xa5, sizeof(small));
+	hdr_init(&h, IO_URING_QUERY_ZCRX, small, 8);
+	query("8-byte buffer", -1, &h);
+	for (i = 8; i < sizeof(small); i++)
+		if (small[i] != 0xa5)
+			tst_fail("query with size 8: expected bytes 8.. of the buffer untouched, got byte %u written",
+				 i);
+	memcpy(&q1, small, 8);
+	if (!(q1.register_flags & ZCRX_REG_NODEV))
+		tst_fail("query with size 8: expected register_flags with ZCRX_REG_NODEV in the 8 bytes, got %#llx",
+			 (unsigned long long)q1.register_flags);
+	if (h.result != 0 || h.size != 8)
+		tst_fail("query with size 8: expected result 0 and size 8 (upstream query ABI), got result %d and size %u",
+			 h.result, h.size);
+
+	/* a chain: zcrx, then an unknown op, then zcrx again */
+	memset(&q1, 0, sizeof(q1));
+	memset(&q2, 0, sizeof(q2));
+	memset(qs, 0, sizeof(qs));
+	hdr_init(&h, IO_URING_QUERY_ZCRX, &q1, sizeof(q1));
+	hdr_init(&h1, UNKNOWN_OP, &qs[0], sizeof(qs[0]));
+	hdr_init(&h2, IO_URING_QUERY_ZCRX, &q2, sizeof(q2));
+	h.next_entry = (uint64_t)(uintptr_t)&h1;
+	h1.next_entry = (uint64_t)(uintptr_t)&h2;
+	query("chain of three", ring.ring_fd, &h);
+	if (h1.result != -EOPNOTSUPP)
+		tst_fail("chain, second entry (unknown op): expected result -EOPNOTSUPP, got %s",
+			 zu_errname(h1.result));
+	if (h.next_entry != (uint64_t)(uintptr_t)&h1 ||
+	    h1.next_entry != (uint64_t)(uintptr_t)&h2 || h2.next_entry)
+		tst_fail("chain: expected next_entry links kept, got them changed");
+	check_zcrx("chain, first entry", &h, &q1);
+	check_zcrx("chain, third entry", &h2, &q2);
+
+	io_uring_queue_exit(&ring);
+	return TST_PASS;
+}

@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Malformed IORING_OP_RECV_ZC SQEs complete with the ABI's errno, in one
+ * CQE without IORING_CQE_F_MORE: addr, addr2, addr3 or msg_flags set,
+ * an ioprio bit other than IORING_RECV_MULTISHOT / POLL_FIRST, no
+ * IORING_RECV_MULTISHOT, an unknown zcrx_ifq_idx (-EINVAL); a pipe
+ * (-ENOTSOCK); a UDP socket (-EPROTONOSUPPORT). Each is checked on a
+ * TCP socket with data waiting, so a request that wrongly went ahead
+ * would post data instead. Afterwards a well-formed request (with
+ * IORING_RECVSEND_POLL_FIRST, which is allowed) on the same socket
+ * receives the data intact.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "zcrx_util.h"
+
+#define DATA_LEN	(64 * 1024)
+
+enum sock_kind { TCP, PIPE, UDP };
+
+struct sqe_case {
+	const char *what;
+	enum sock_kind sock;
+	int expect;
+	void (*set)(struct io_uring_sqe *sqe);
+};
+
+static uint32_t zcrx_id;
+
+#define SET(fn, body) static void fn(struct io_uring_sqe *sqe) { body; }
+
+SET(none, (void)sqe)
+SET(addr, sqe->addr = 4096)
+SET(addr2, sqe->addr2 = 1)
+SET(addr3, sqe->addr3 = 1)
+SET(msg_flags, sqe->msg_flags = MSG_DONTWAIT)
+SET(ioprio_bit2, sqe->ioprio |= 1u << 2)
+SET(ioprio_bit15, sqe->ioprio |= 1u << 15)
+SET(ioprio_bundle, sqe->ioprio |= 1u << 4)
+SET(no_multishot, sqe->ioprio &= ~IORING_RECV_MULTISHOT)
+SET(bad_ifq, sqe->zcrx_ifq_idx = zcrx_id + 1)
+SET(huge_ifq, sqe->zcrx_ifq_idx = 0xffffffffu)
+
+static const struct sqe_case cases[] = {
+	{ "addr != 0", TCP, -EINVAL, addr },
+	{ "addr2 != 0", TCP, -EINVAL, addr2 },
+	{ "addr3 != 0", TCP, -EINVAL, addr3 },
+	{ "msg_flags != 0", TCP, -EINVAL, msg_flags },
+	{ "ioprio with unknown bit 2", TCP, -EINVAL, ioprio_bit2 },
+	{ "ioprio with unknown bit 15", TCP, -EINVAL, ioprio_bit15 },
+	{ "ioprio with bit 4 (bundle, not for recv-zc)", TCP, -EINVAL, ioprio_bundle },
+	{ "ioprio without IORING_RECV_MULTISHOT", TCP, -EINVAL, no_multishot },
+	{ "zcrx_ifq_idx of no ifq", TCP, -EINVAL, bad_ifq },
+	{ "zcrx_ifq_idx 0xffffffff", TCP, -EINVAL, huge_ifq },
+	{ "a pipe", PIPE, -ENOTSOCK, none },
+	{ "a UDP socket", UDP, -EPROTONOSUPPORT, none },
+};
+
+int main(void)
+{
+	struct io_uring ring;
+	struct zu_recv r;
+	struct zu_ifq z;
+	int rx, tx, pfd[2], udp;
+	uint8_t *buf;
+	unsigned int i;
+
+	zu_require_zcrx();
+	zu_ring_init_or_die(&ring, 8, 0, 0);
+	zu_ifq_setup(&z, &ring, 64 * ZU_PAGE, 64, false);
+	zcrx_id = z.id;
+
+	zu_tcp_pair(&rx, &tx);
+	/* data waiting on rx: a request that goes ahead would post it */
+	buf = malloc(DATA_LEN);
+	if (!buf)
+		tst_fail("expected %u bytes of memory, got none", DATA_LEN);
+	zu_fill_pattern(buf, 0, DATA_LEN);
+	if (write(tx, buf, DATA_LEN) != DATA_LEN)
+		tst_fail("expected to write %u bytes to the loopback socket, got %s",
+			 DATA_LEN, strerror(errno));
+	if (pipe(pfd))
+		tst_fail("expected a pipe, got %s", strerror(errno));
+	if (write(pfd[1], "x", 1) != 1)
+		tst_fail("expected to write to the pipe, got %s",
+			 strerror(errno));
+	udp = socket(AF_INET, SOCK_DGRAM, 0);
+	if (udp < 0)
+		tst_fail("expected a UDP socket, got %s", strerror(errno));
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct sqe_case *c = &cases[i];
+		struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+		struct io_uring_cqe *cqe;
+		int fd = c->sock == TCP ? rx : c->sock == PIPE ? pfd[0] : udp;
+		int ret, res;
+		unsigned int flags;
+
+		io_uring_prep_recv_zc(sqe, fd, z.id, 0, IORING_RECV_MULTISHOT);
+		sqe->user_data = i + 1;
+		c->set(sqe);
+		ret = io_uring_submit(&ring);
+		if (ret != 1)
+			tst_fail("%s: expected the SQE submitted, got %s",
+				 c->what, zu_errname(ret));
+		cqe = zu_wait_cqe(&ring, 10000);
+		res = cqe->res;
+		flags = cqe->flags;
+		if (cqe->user_data != i + 1)
+			tst_fail("%s: expected the CQE of SQE %u, got user_data %llu (res %d)",
+				 c->what, i + 1,
+				 (unsigned long long)cqe->user_data, res);
+		io_uring_cqe_seen(&ring, cqe);
+		if (res != c->expect || (flags & IORING_CQE_F_MORE))
+			tst_fail("recv-zc on %s: expected res %s without F_MORE, got %s with flags %#x",
+				 c->what, zu_errname(c->expect),
+				 zu_errname(res), flags);
+		if (!io_uring_peek_cqe(&ring, &cqe))
+			tst_fail("recv-zc on %s: expected one CQE, got another (res %s, flags %#x)",
+				 c->what, zu_errname(cqe->res), cqe->flags);
+	}
+
+	/*
+	 * The data is still there for a well-formed request, which may also
+	 * ask for IORING_RECVSEND_POLL_FIRST.
+	 */
+	close(tx);
+	zu_recv_init(&r, &z, rx, DATA_LEN, ZU_REFILL_EAGER);
+	r.ioprio_extra = IORING_RECVSEND_POLL_FIRST;
+	zu_recv_all(&r);
+	zu_recv_free(&r);
+
+	printf("%zu malformed recv-zc SQEs refused; the stream intact after them\n",
+	       sizeof(cases) / sizeof(cases[0]));
+	io_uring_queue_exit(&ring);
+	zu_ifq_unmap(&z);
+	return TST_PASS;
+}

@@ -1,0 +1,386 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * IORING_REGISTER_ZCRX_IFQ refuses every malformed registration with the
+ * errno the ABI gives, and leaves nothing behind.
+ *
+ * One table of cases, each a valid NODEV registration with one thing
+ * wrong: the ring (no DEFER_TASKRUN, no CQE32), each reserved field of
+ * io_uring_zcrx_ifq_reg, unknown flags, NODEV with a device, rq_entries
+ * (0, 32769), the area (zero, unaligned, unmapped, read-only, flags,
+ * token, reserved), the region (too small, reserved, id, mmap_offset,
+ * flags, unaligned user memory), the argument memory (unmapped or
+ * read-only reg/area/region), nr_args, netdev mode (no such device, lo
+ * cannot restart queues) and CAP_NET_ADMIN. Then 32769 entries on a
+ * IORING_SETUP_CLAMP ring succeed as 32768, and at the end a valid
+ * registration on the ring that saw all the failures gets zcrx_id 0 and
+ * the write-back the ABI describes, with no pages left pinned by the
+ * failures.
+ */
+#include <errno.h>
+#include <linux/capability.h>
+#include <net/if.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "zcrx_util.h"
+
+#define AREA_LEN	(16 * ZU_PAGE)
+#define RQ_ENTRIES	64
+
+struct ctx {
+	struct io_uring			*ring;	/* the ring to register on */
+	struct io_uring_zcrx_area_reg	area;
+	struct io_uring_region_desc	rd;
+	struct io_uring_zcrx_ifq_reg	reg;
+	void				*arg;	/* what is passed, usually &reg */
+	unsigned int			nr_args;
+};
+
+static struct io_uring main_ring, ring_no_defer, ring_no_cqe32;
+static uint8_t *area_rw, *area_ro;
+static struct io_uring_region_desc user_rd, big_rd;
+static struct zcrx_event_desc event_desc;
+
+/* A range of len bytes that is not mapped, right now. */
+static void *hole(size_t len)
+{
+	void *p = zu_map(len, PROT_NONE);
+
+	munmap(p, len);
+	return p;
+}
+
+/* A copy of src in a fresh page, then made read-only. */
+static void *ro_copy(const void *src, size_t len)
+{
+	void *p = zu_map(ZU_PAGE, PROT_READ | PROT_WRITE);
+
+	memcpy(p, src, len);
+	if (mprotect(p, ZU_PAGE, PROT_READ))
+		tst_fail("expected mprotect(PROT_READ) to work, got %s",
+			 strerror(errno));
+	return p;
+}
+
+/* AREA_LEN bytes of which the last page is not mapped, right now. */
+static void *short_area(void)
+{
+	uint8_t *p = zu_map(AREA_LEN, PROT_READ | PROT_WRITE);
+
+	munmap(p + AREA_LEN - ZU_PAGE, ZU_PAGE);
+	return p;
+}
+
+static void base(struct ctx *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->ring = &main_ring;
+	c->area.addr = (uint64_t)(uintptr_t)area_rw;
+	c->area.len = AREA_LEN;
+	c->rd = user_rd;
+	c->reg.flags = ZCRX_REG_NODEV;
+	c->reg.rq_entries = RQ_ENTRIES;
+	c->reg.area_ptr = (uint64_t)(uintptr_t)&c->area;
+	c->reg.region_ptr = (uint64_t)(uintptr_t)&c->rd;
+	c->arg = &c->reg;
+	c->nr_args = 1;
+}
+
+#define CASE(fn, body) static void fn(struct ctx *c) { body; }
+
+CASE(no_defer_taskrun, c->ring = &ring_no_defer)
+CASE(no_cqe32, c->ring = &ring_no_cqe32)
+CASE(off_head, c->reg.offsets.head = 1)
+CASE(off_tail, c->reg.offsets.tail = 1)
+CASE(off_rqes, c->reg.offsets.rqes = 1)
+CASE(off_resv2, c->reg.offsets.__resv2 = 1)
+CASE(off_resv0, c->reg.offsets.__resv[0] = 1)
+CASE(off_resv1, c->reg.offsets.__resv[1] = 1)
+CASE(reg_resv0, c->reg.__resv[0] = 1)
+CASE(reg_resv1, c->reg.__resv[1] = 1)
+CASE(reg_zcrx_id, c->reg.zcrx_id = 1)
+CASE(reg_event_desc, c->reg.event_desc = (uint64_t)(uintptr_t)&event_desc)
+CASE(flags_unknown, c->reg.flags |= 1u << 2)
+CASE(flags_high, c->reg.flags |= 1u << 31)
+CASE(nodev_if_idx, c->reg.if_idx = 1)
+CASE(nodev_if_rxq, c->reg.if_rxq = 1)
+CASE(rq_zero, c->reg.rq_entries = 0)
+CASE(rq_32769, c->reg.rq_entries = 32769; c->rd = big_rd)
+CASE(area_addr0, c->area.addr = 0)
+CASE(area_len0, c->area.len = 0)
+CASE(area_addr_unaligned, c->area.addr += 1)
+CASE(area_len_unaligned, c->area.len -= 1)
+CASE(area_unmapped, c->area.addr = (uint64_t)(uintptr_t)hole(AREA_LEN))
+CASE(area_tail_unmapped, c->area.addr = (uint64_t)(uintptr_t)short_area())
+CASE(area_readonly, c->area.addr = (uint64_t)(uintptr_t)area_ro)
+CASE(area_flag_unknown, c->area.flags = 2)
+CASE(area_flag_high, c->area.flags = 1u << 31)
+CASE(area_dmabuf, c->area.flags = IORING_ZCRX_AREA_DMABUF)
+CASE(area_token, c->area.rq_area_token = 1ull << IORING_ZCRX_AREA_SHIFT)
+CASE(area_token_low, c->area.rq_area_token = ZU_PAGE)
+CASE(area_resv0, c->area.__resv2[0] = 1)
+CASE(area_resv1, c->area.__resv2[1] = 1)
+CASE(rd_too_small, c->reg.rq_entries = 4096; c->rd.size = ZU_PAGE)
+CASE(rd_no_header, c->reg.rq_entries = 4096; c->rd = big_rd;
+     c->rd.size = 4096 * sizeof(struct io_uring_zcrx_rqe))
+CASE(rd_resv0, c->rd.__resv[0] = 1)
+CASE(rd_resv1, c->rd.__resv[1] = 1)
+CASE(rd_resv2, c->rd.__resv[2] = 1)
+CASE(rd_resv3, c->rd.__resv[3] = 1)
+CASE(rd_id, c->rd.id = 1)
+CASE(rd_mmap_offset, c->rd.mmap_offset = 0x30000000ull)
+CASE(rd_flag_unknown, c->rd.flags |= 2)
+CASE(rd_flag_high, c->rd.flags |= 1u << 31)
+CASE(rd_user_unaligned, c->rd.user_addr += 64)
+CASE(rd_kernel_with_addr, c->rd.flags = 0)
+CASE(arg_reg_unmapped, c->arg = hole(ZU_PAGE))
+CASE(arg_area_unmapped, c->reg.area_ptr = (uint64_t)(uintptr_t)hole(ZU_PAGE))
+CASE(arg_region_unmapped,
+     c->reg.region_ptr = (uint64_t)(uintptr_t)hole(ZU_PAGE))
+CASE(arg_area_readonly,
+     c->reg.area_ptr = (uint64_t)(uintptr_t)ro_copy(&c->area, sizeof(c->area)))
+CASE(arg_region_readonly,
+     c->reg.region_ptr = (uint64_t)(uintptr_t)ro_copy(&c->rd, sizeof(c->rd)))
+CASE(arg_reg_readonly, c->arg = ro_copy(&c->reg, sizeof(c->reg)))
+CASE(nr_args0, c->nr_args = 0)
+CASE(nr_args2, c->nr_args = 2)
+CASE(netdev_missing, c->reg.flags = 0; c->reg.if_idx = 0x7fffff00)
+CASE(netdev_lo, c->reg.flags = 0; c->reg.if_idx = if_nametoindex("lo"))
+
+static const struct {
+	const char *what;
+	void (*set)(struct ctx *c);
+	int expect;
+} cases[] = {
+	{ "ring without IORING_SETUP_DEFER_TASKRUN", no_defer_taskrun, -EINVAL },
+	{ "ring without IORING_SETUP_CQE32", no_cqe32, -EINVAL },
+	{ "reg.offsets.head != 0", off_head, -EINVAL },
+	{ "reg.offsets.tail != 0", off_tail, -EINVAL },
+	{ "reg.offsets.rqes != 0", off_rqes, -EINVAL },
+	{ "reg.offsets.__resv2 != 0", off_resv2, -EINVAL },
+	{ "reg.offsets.__resv[0] != 0", off_resv0, -EINVAL },
+	{ "reg.offsets.__resv[1] != 0", off_resv1, -EINVAL },
+	{ "reg.__resv[0] != 0", reg_resv0, -EINVAL },
+	{ "reg.__resv[1] != 0", reg_resv1, -EINVAL },
+	{ "reg.zcrx_id != 0", reg_zcrx_id, -EINVAL },
+	{ "reg.event_desc set (no events on 6.12)", reg_event_desc, -EINVAL },
+	{ "reg.flags with unknown bit 2", flags_unknown, -EINVAL },
+	{ "reg.flags with unknown bit 31", flags_high, -EINVAL },
+	{ "ZCRX_REG_NODEV with if_idx 1", nodev_if_idx, -EINVAL },
+	{ "ZCRX_REG_NODEV with if_rxq 1", nodev_if_rxq, -EINVAL },
+	{ "rq_entries 0", rq_zero, -EINVAL },
+	{ "rq_entries 32769 without IORING_SETUP_CLAMP", rq_32769, -EINVAL },
+	{ "area addr 0", area_addr0, -EINVAL },
+	{ "area len 0", area_len0, -EINVAL },
+	{ "area addr not page aligned", area_addr_unaligned, -EINVAL },
+	{ "area len not page aligned", area_len_unaligned, -EINVAL },
+	{ "area unmapped", area_unmapped, -EFAULT },
+	{ "area whose last page is unmapped", area_tail_unmapped, -EFAULT },
+	{ "area in a read-only mapping", area_readonly, -EFAULT },
+	{ "area flags with unknown bit 1", area_flag_unknown, -EINVAL },
+	{ "area flags with unknown bit 31", area_flag_high, -EINVAL },
+	{ "area flag IORING_ZCRX_AREA_DMABUF (none on 6.12)", area_dmabuf, -EOPNOTSUPP },
+	{ "area rq_area_token 1 << 48 on input", area_token, -EINVAL },
+	{ "area rq_area_token 4096 on input", area_token_low, -EINVAL },
+	{ "area __resv2[0] != 0", area_resv0, -EINVAL },
+	{ "area __resv2[1] != 0", area_resv1, -EINVAL },
+	{ "region of one page for 4096 entries", rd_too_small, -EINVAL },
+	{ "region of 4096 entries' size, no room for the header", rd_no_header, -EINVAL },
+	{ "region __resv[0] != 0", rd_resv0, -EINVAL },
+	{ "region __resv[1] != 0", rd_resv1, -EINVAL },
+	{ "region __resv[2] != 0", rd_resv2, -EINVAL },
+	{ "region __resv[3] != 0", rd_resv3, -EINVAL },
+	{ "region id != 0", rd_id, -EINVAL },
+	{ "region mmap_offset != 0 on input", rd_mmap_offset, -EINVAL },
+	{ "region flags with unknown bit 1", rd_flag_unknown, -EINVAL },
+	{ "region flags with unknown bit 31", rd_flag_high, -EINVAL },
+	{ "user region at an unaligned address", rd_user_unaligned, -EINVAL },
+	{ "kernel region (flags 0) with user_addr set", rd_kernel_with_addr, -EINVAL },
+	{ "reg pointer unmapped", arg_reg_unmapped, -EFAULT },
+	{ "area_ptr unmapped", arg_area_unmapped, -EFAULT },
+	{ "region_ptr unmapped", arg_region_unmapped, -EFAULT },
+	{ "area descriptor read-only (copy back)", arg_area_readonly, -EFAULT },
+	{ "region descriptor read-only (copy back)", arg_region_readonly, -EFAULT },
+	{ "nr_args 0", nr_args0, -EINVAL },
+	{ "nr_args 2", nr_args2, -EINVAL },
+	{ "netdev mode, no such if_idx", netdev_missing, -ENODEV },
+	{ "netdev mode on lo (cannot restart queues)", netdev_lo, -EOPNOTSUPP },
+	/* last: the same ring must then register fine */
+	{ "reg read-only (copy back)", arg_reg_readonly, -EFAULT },
+};
+
+static int do_register(struct ctx *c)
+{
+	if (c->arg == &c->reg && c->nr_args == 1)
+		return io_uring_register_ifq(c->ring, &c->reg);
+	return zu_register(c->ring->ring_fd, IORING_REGISTER_ZCRX_IFQ, c->arg,
+			   c->nr_args);
+}
+
+/* Registering without CAP_NET_ADMIN in the effective set: -EPERM. */
+static void check_eperm(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2];
+	struct io_uring ring;
+	struct ctx c;
+	pid_t pid;
+	int st, ret;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		tst_fail("expected fork() to work, got %s", strerror(errno));
+	if (!pid) {
+		zu_ring_init_or_die(&ring, 4, 0, 0);
+		base(&c);
+		c.ring = &ring;
+		if (syscall(SYS_capget, &hdr, data))
+			tst_fail("expected capget() to work, got %s",
+				 strerror(errno));
+		data[CAP_NET_ADMIN / 32].effective &=
+			~(1u << (CAP_NET_ADMIN % 32));
+		if (syscall(SYS_capset, &hdr, data))
+			tst_fail("expected capset() to drop CAP_NET_ADMIN, got %s",
+				 strerror(errno));
+		ret = do_register(&c);
+		if (ret != -EPERM)
+			tst_fail("registering without CAP_NET_ADMIN: expected -EPERM, got %s",
+				 zu_errname(ret));
+		io_uring_queue_exit(&ring);
+		_exit(0);
+	}
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		tst_fail("expected the CAP_NET_ADMIN child to exit, got status %#x",
+			 st);
+	if (WEXITSTATUS(st))
+		exit(WEXITSTATUS(st));
+}
+
+/* rq_entries 32769 on an IORING_SETUP_CLAMP ring: 32768. */
+static void check_clamp(void)
+{
+	struct io_uring ring;
+	struct ctx c;
+	int ret;
+
+	zu_ring_init_or_die(&ring, 4, 0, IORING_SETUP_CLAMP);
+	base(&c);
+	c.ring = &ring;
+	c.rd = big_rd;
+	c.reg.rq_entries = 32769;
+	ret = do_register(&c);
+	if (ret)
+		tst_fail("rq_entries 32769 on a IORING_SETUP_CLAMP ring: expected success, got %s",
+			 zu_errname(ret));
+	if (c.reg.rq_entries != 32768)
+		tst_fail("rq_entries 32769 on a IORING_SETUP_CLAMP ring: expected 32768 written back, got %u",
+			 c.reg.rq_entries);
+	io_uring_queue_exit(&ring);
+}
+
+static void check_final(void)
+{
+	struct io_uring_zcrx_offsets *o;
+	struct ctx c;
+	long pin;
+	int ret;
+
+	/* the failures and the CLAMP ring must have unpinned their areas */
+	pin = zu_wait_vmpin(0, 5000);
+	if (pin != 0)
+		tst_fail("expected no pages pinned after the failed registrations and the closed CLAMP ring, got VmPin %ld kB",
+			 pin);
+
+	base(&c);
+	c.reg.rq_entries = 100;
+	ret = do_register(&c);
+	if (ret)
+		tst_fail("valid registration after the failures: expected success, got %s",
+			 zu_errname(ret));
+	if (c.reg.zcrx_id != 0)
+		tst_fail("valid registration after the failures: expected zcrx_id 0 (nothing left behind), got %u",
+			 c.reg.zcrx_id);
+	if (c.reg.rq_entries != 128)
+		tst_fail("rq_entries 100: expected 128 written back, got %u",
+			 c.reg.rq_entries);
+	if (c.area.rq_area_token & ~IORING_ZCRX_AREA_MASK)
+		tst_fail("expected rq_area_token = area_id << 48, got %#llx",
+			 (unsigned long long)c.area.rq_area_token);
+	o = &c.reg.offsets;
+	if (o->__resv2 || o->__resv[0] || o->__resv[1])
+		tst_fail("expected the offsets' reserved fields 0, got %u %llu %llu",
+			 o->__resv2, (unsigned long long)o->__resv[0],
+			 (unsigned long long)o->__resv[1]);
+	if (o->head == o->tail || o->head % 4 || o->tail % 4 ||
+	    o->head + 4 > o->rqes || o->tail + 4 > o->rqes || o->rqes % 16 ||
+	    o->rqes + 128 * sizeof(struct io_uring_zcrx_rqe) > c.rd.size)
+		tst_fail("expected distinct aligned head and tail before 16-byte aligned rqes, all in the %llu-byte region, got head %u tail %u rqes %u",
+			 (unsigned long long)c.rd.size, o->head, o->tail,
+			 o->rqes);
+	if (c.reg.flags != ZCRX_REG_NODEV || c.reg.if_idx || c.reg.if_rxq ||
+	    c.reg.area_ptr != (uint64_t)(uintptr_t)&c.area ||
+	    c.reg.region_ptr != (uint64_t)(uintptr_t)&c.rd)
+		tst_fail("expected flags, if_idx, if_rxq, area_ptr and region_ptr written back unchanged, got flags %#x if_idx %u if_rxq %u",
+			 c.reg.flags, c.reg.if_idx, c.reg.if_rxq);
+	if (zu_vmpin_kb() < AREA_LEN / 1024)
+		tst_fail("expected the area (%u kB) pinned while registered, got VmPin %ld kB",
+			 AREA_LEN / 1024, zu_vmpin_kb());
+}
+
+int main(void)
+{
+	struct io_uring_params p;
+	unsigned int i;
+	int ret;
+
+	zu_require_zcrx();
+	zu_ring_init_or_die(&main_ring, 4, 0, 0);
+	memset(&p, 0, sizeof(p));
+	p.flags = IORING_SETUP_CQE32;
+	ret = io_uring_queue_init_params(4, &ring_no_defer, &p);
+	if (ret)
+		tst_fail("expected a CQE32 ring, got %s", zu_errname(ret));
+	memset(&p, 0, sizeof(p));
+	p.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
+	ret = io_uring_queue_init_params(4, &ring_no_cqe32, &p);
+	if (ret)
+		tst_fail("expected a DEFER_TASKRUN ring, got %s",
+			 zu_errname(ret));
+
+	area_rw = zu_map(AREA_LEN, PROT_READ | PROT_WRITE);
+	area_ro = zu_map(AREA_LEN, PROT_READ);
+	ret = io_uring_zcrx_rq_region_alloc(&user_rd, RQ_ENTRIES);
+	if (!ret)
+		ret = io_uring_zcrx_rq_region_alloc(&big_rd, 65536);
+	if (ret)
+		tst_fail("expected user refill regions, got %s",
+			 zu_errname(ret));
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ctx c;
+
+		base(&c);
+		cases[i].set(&c);
+		ret = do_register(&c);
+		if (ret != cases[i].expect)
+			tst_fail("%s: expected %s, got %s", cases[i].what,
+				 zu_errname(cases[i].expect),
+				 zu_errname(ret));
+	}
+	check_eperm();
+	check_clamp();
+	check_final();
+
+	printf("%zu registration errors as expected; CLAMP, CAP_NET_ADMIN and the final registration fine\n",
+	       sizeof(cases) / sizeof(cases[0]));
+	io_uring_queue_exit(&main_ring);
+	io_uring_queue_exit(&ring_no_defer);
+	io_uring_queue_exit(&ring_no_cqe32);
+	return TST_PASS;
+}

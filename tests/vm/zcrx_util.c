@@ -1,0 +1,700 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Shared helpers of the t_zcrx_* VM tests; see zcrx_util.h.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "zcrx_util.h"
+
+int zu_register(int fd, unsigned int opcode, const void *arg,
+		unsigned int nr_args)
+{
+	long ret = syscall(__NR_io_uring_register, fd, opcode, arg, nr_args);
+
+	return ret < 0 ? -errno : (int)ret;
+}
+
+const char *zu_errname(int err)
+{
+	static char buf[8][32];
+	static int slot;
+	char *b = buf[slot++ & 7];
+
+	switch (err) {
+	case 0: return "0";
+	case -EINVAL: return "-EINVAL";
+	case -EFAULT: return "-EFAULT";
+	case -EPERM: return "-EPERM";
+	case -ENODEV: return "-ENODEV";
+	case -EOPNOTSUPP: return "-EOPNOTSUPP";
+	case -ENOMEM: return "-ENOMEM";
+	case -ENOSPC: return "-ENOSPC";
+	case -EEXIST: return "-EEXIST";
+	case -ERANGE: return "-ERANGE";
+	case -EBADF: return "-EBADF";
+	case -ENOTSOCK: return "-ENOTSOCK";
+	case -EPROTONOSUPPORT: return "-EPROTONOSUPPORT";
+	case -ECANCELED: return "-ECANCELED";
+	case -EAGAIN: return "-EAGAIN";
+	case -EINTR: return "-EINTR";
+	case -ENOTCONN: return "-ENOTCONN";
+	case -ETIME: return "-ETIME";
+	case -EBADFD: return "-EBADFD";
+	case -ENOSYS: return "-ENOSYS";
+	}
+	if (err < 0)
+		snprintf(b, sizeof(buf[0]), "-%d (%s)", -err, strerror(-err));
+	else
+		snprintf(b, sizeof(buf[0]), "%d", err);
+	return b;
+}
+
+void zu_fill_pattern(uint8_t *buf, uint64_t at, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		buf[i] = zu_pattern(at + i);
+}
+
+long zu_check_pattern(const uint8_t *p, uint64_t at, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] != zu_pattern(at + i))
+			return (long)i;
+	return -1;
+}
+
+int zu_ring_init(struct io_uring *ring, unsigned int sq_entries,
+		 unsigned int cq_entries, unsigned int extra_flags)
+{
+	struct io_uring_params p;
+
+	memset(&p, 0, sizeof(p));
+	p.flags = ZU_RING_FLAGS | extra_flags;
+	if (cq_entries) {
+		p.flags |= IORING_SETUP_CQSIZE;
+		p.cq_entries = cq_entries;
+	}
+	return io_uring_queue_init_params(sq_entries, ring, &p);
+}
+
+void zu_ring_init_or_die(struct io_uring *ring, unsigned int sq_entries,
+			 unsigned int cq_entries, unsigned int extra_flags)
+{
+	int ret = zu_ring_init(ring, sq_entries, cq_entries, extra_flags);
+
+	if (ret == -ENOSYS || ret == -EPERM)
+		tst_skip("io_uring is not available: %s", zu_errname(ret));
+	if (ret)
+		tst_fail("expected a ring with flags %#x (sq %u, cq %u), got %s",
+			 ZU_RING_FLAGS | extra_flags, sq_entries, cq_entries,
+			 zu_errname(ret));
+}
+
+void *zu_map(size_t len, int prot)
+{
+	void *p = mmap(NULL, len, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		tst_fail("expected an anonymous mapping of %zu bytes, got %s",
+			 len, strerror(errno));
+	return p;
+}
+
+void zu_require_zcrx(void)
+{
+	struct io_uring_query_zcrx qz;
+	struct io_uring_query_hdr hdr;
+	struct io_uring ring;
+	void *hole;
+	int ret;
+
+	zu_ring_init_or_die(&ring, 4, 0, 0);
+	hole = zu_map(ZU_PAGE, PROT_NONE);
+	munmap(hole, ZU_PAGE);
+	/* an unmapped argument: -EFAULT where the op exists */
+	ret = zu_register(ring.ring_fd, IORING_REGISTER_ZCRX_IFQ, hole, 1);
+	io_uring_queue_exit(&ring);
+	if (ret == -EPERM)
+		tst_skip("registering a zcrx ifq needs CAP_NET_ADMIN");
+	if (ret == -EINVAL)
+		tst_skip("the kernel has no IORING_REGISTER_ZCRX_IFQ");
+	if (ret != -EFAULT)
+		tst_fail("expected IORING_REGISTER_ZCRX_IFQ with an unmapped argument to fail -EFAULT, got %s",
+			 zu_errname(ret));
+
+	/* A kernel that answers the zcrx query must offer NODEV. */
+	memset(&qz, 0, sizeof(qz));
+	memset(&hdr, 0, sizeof(hdr));
+	hdr.query_op = IO_URING_QUERY_ZCRX;
+	hdr.query_data = (uint64_t)(uintptr_t)&qz;
+	hdr.size = sizeof(qz);
+	ret = io_uring_register_query(-1, &hdr);
+	if (!ret && hdr.result >= 0 && !(qz.register_flags & ZCRX_REG_NODEV))
+		tst_skip("the kernel's zcrx has no ZCRX_REG_NODEV (register_flags %#llx)",
+			 (unsigned long long)qz.register_flags);
+}
+
+void zu_ifq_prepare(struct zu_ifq *z, struct io_uring *ring, size_t area_len,
+		    unsigned int rq_entries, bool kernel_region)
+{
+	int ret;
+
+	memset(z, 0, sizeof(*z));
+	z->ring = ring;
+	z->area_len = area_len;
+	z->kernel_region = kernel_region;
+	z->area = zu_map(area_len, PROT_READ | PROT_WRITE);
+
+	z->area_reg.addr = (uint64_t)(uintptr_t)z->area;
+	z->area_reg.len = area_len;
+
+	if (kernel_region) {
+		z->rd.size = io_uring_zcrx_rq_region_size(rq_entries);
+	} else {
+		ret = io_uring_zcrx_rq_region_alloc(&z->rd, rq_entries);
+		if (ret)
+			tst_fail("expected a refill region for %u entries, got %s",
+				 rq_entries, zu_errname(ret));
+	}
+
+	z->reg.flags = ZCRX_REG_NODEV;
+	z->reg.rq_entries = rq_entries;
+	z->reg.area_ptr = (uint64_t)(uintptr_t)&z->area_reg;
+	z->reg.region_ptr = (uint64_t)(uintptr_t)&z->rd;
+}
+
+int zu_ifq_register(struct zu_ifq *z)
+{
+	int ret = io_uring_register_ifq(z->ring, &z->reg);
+
+	if (ret)
+		return ret;
+	z->id = z->reg.zcrx_id;
+	z->token = z->area_reg.rq_area_token;
+	z->rq_len = z->rd.size;
+	if (z->kernel_region) {
+		z->rq_ptr = mmap(NULL, z->rd.size, PROT_READ | PROT_WRITE,
+				 MAP_SHARED | MAP_POPULATE, z->ring->ring_fd,
+				 z->rd.mmap_offset);
+		if (z->rq_ptr == MAP_FAILED)
+			tst_fail("expected mmap of the kernel refill region (ring fd, offset %#llx, %llu bytes) to work, got %s",
+				 (unsigned long long)z->rd.mmap_offset,
+				 (unsigned long long)z->rd.size,
+				 strerror(errno));
+	} else {
+		z->rq_ptr = (void *)(uintptr_t)z->rd.user_addr;
+	}
+	ret = io_uring_zcrx_rq_init(&z->rq, z->rq_ptr, &z->reg);
+	if (ret)
+		tst_fail("expected io_uring_zcrx_rq_init() to accept the registration (rq_entries %u), got %s",
+			 z->reg.rq_entries, zu_errname(ret));
+	return 0;
+}
+
+void zu_ifq_setup(struct zu_ifq *z, struct io_uring *ring, size_t area_len,
+		  unsigned int rq_entries, bool kernel_region)
+{
+	int ret;
+
+	zu_ifq_prepare(z, ring, area_len, rq_entries, kernel_region);
+	ret = zu_ifq_register(z);
+	if (ret)
+		tst_fail("expected a NODEV registration (area %zu bytes, %u refill entries, %s region) to succeed, got %s",
+			 area_len, rq_entries, kernel_region ? "kernel" : "user",
+			 zu_errname(ret));
+}
+
+void zu_ifq_unmap(struct zu_ifq *z)
+{
+	if (z->area)
+		munmap(z->area, z->area_len);
+	z->area = NULL;
+	if (z->kernel_region) {
+		if (z->rq_ptr && z->rq_ptr != MAP_FAILED)
+			munmap(z->rq_ptr, z->rq_len);
+	} else {
+		io_uring_zcrx_rq_region_free(&z->rd);
+	}
+	z->rq_ptr = NULL;
+}
+
+int zu_flush_rq(struct zu_ifq *z)
+{
+	struct zcrx_ctrl ctrl;
+
+	memset(&ctrl, 0, sizeof(ctrl));
+	ctrl.zcrx_id = z->id;
+	ctrl.op = ZCRX_CTRL_FLUSH_RQ;
+	return io_uring_register_zcrx_ctrl(z->ring, &ctrl);
+}
+
+void zu_tcp_pair(int *rx, int *tx)
+{
+	struct sockaddr_in a;
+	socklen_t alen = sizeof(a);
+	int l;
+
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) ||
+	    listen(l, 1) || getsockname(l, (struct sockaddr *)&a, &alen))
+		tst_fail("expected a listening loopback TCP socket, got %s",
+			 strerror(errno));
+	*tx = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (*tx < 0 || connect(*tx, (struct sockaddr *)&a, sizeof(a)))
+		tst_fail("expected to connect to 127.0.0.1:%u, got %s",
+			 ntohs(a.sin_port), strerror(errno));
+	*rx = accept4(l, NULL, NULL, SOCK_CLOEXEC);
+	if (*rx < 0)
+		tst_fail("expected to accept the loopback connection, got %s",
+			 strerror(errno));
+	close(l);
+}
+
+pid_t zu_start_sender(int tx, uint64_t total, size_t chunk)
+{
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		tst_fail("expected fork() to work, got %s", strerror(errno));
+	if (!pid) {
+		uint8_t *buf = malloc(chunk);
+		uint64_t off = 0;
+		int fd;
+
+		signal(SIGPIPE, SIG_IGN);
+		/* only the socket: the receiver's going away must end us */
+		for (fd = 3; fd < 1024; fd++)
+			if (fd != tx)
+				close(fd);
+		if (!buf)
+			_exit(3);
+		while (off < total) {
+			size_t n = total - off < chunk ? total - off : chunk;
+			size_t done = 0;
+
+			zu_fill_pattern(buf, off, n);
+			while (done < n) {
+				ssize_t w = write(tx, buf + done, n - done);
+
+				if (w <= 0) {
+					if (w < 0 && errno == EINTR)
+						continue;
+					_exit(2);
+				}
+				done += w;
+			}
+			off += n;
+		}
+		shutdown(tx, SHUT_WR);
+		close(tx);
+		_exit(0);
+	}
+	close(tx);
+	return pid;
+}
+
+void zu_wait_sender(pid_t pid)
+{
+	int st;
+
+	if (waitpid(pid, &st, 0) != pid)
+		tst_fail("expected to reap the sender %d, got %s", pid,
+			 strerror(errno));
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		tst_fail("expected the sender to write the whole stream and exit 0, got %s %d",
+			 WIFEXITED(st) ? "exit" : "signal",
+			 WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+}
+
+void zu_reap(pid_t pid)
+{
+	int st;
+
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+}
+
+long zu_vmpin_kb(void)
+{
+	char line[256];
+	long kb = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmPin: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+long zu_wait_vmpin(long kb, int ms)
+{
+	long v = zu_vmpin_kb();
+
+	while (v > kb && ms > 0) {
+		usleep(10000);
+		ms -= 10;
+		v = zu_vmpin_kb();
+	}
+	return v;
+}
+
+void zu_recv_init(struct zu_recv *r, struct zu_ifq *z, int fd,
+		  uint64_t total, enum zu_refill refill)
+{
+	memset(r, 0, sizeof(*r));
+	r->z = z;
+	r->fd = fd;
+	r->total = total;
+	r->refill = refill;
+	r->user_data = 0x2c7c0000u + z->id;
+	r->held_cap = z->area_len / ZU_PAGE * 2 + 16;
+	r->held = calloc(r->held_cap, sizeof(*r->held));
+	r->page_refs = calloc(z->area_len / ZU_PAGE, sizeof(*r->page_refs));
+	if (!r->held || !r->page_refs)
+		tst_fail("expected memory for %zu held buffers, got none",
+			 r->held_cap);
+}
+
+void zu_recv_free(struct zu_recv *r)
+{
+	free(r->held);
+	free(r->page_refs);
+	r->held = NULL;
+	r->page_refs = NULL;
+}
+
+void zu_arm(struct zu_recv *r)
+{
+	struct io_uring *ring = r->z->ring;
+	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+	int ret;
+
+	if (!sqe) {
+		io_uring_submit(ring);
+		sqe = io_uring_get_sqe(ring);
+		if (!sqe)
+			tst_fail("expected a free SQE, got none");
+	}
+	io_uring_prep_recv_zc(sqe, r->fd, r->z->id, 0,
+			      IORING_RECV_MULTISHOT | r->ioprio_extra);
+	sqe->user_data = r->user_data;
+	ret = io_uring_submit(ring);
+	if (ret != 1)
+		tst_fail("expected to submit the recv-zc SQE, got %s",
+			 zu_errname(ret));
+	r->armed = true;
+	r->data_since_arm = 0;
+}
+
+void zu_hold(struct zu_recv *r, uint64_t off, uint32_t len, uint64_t pos)
+{
+	if (r->held_tail == r->held_cap) {
+		size_t n = zu_held(r);
+
+		if (r->held_head) {
+			memmove(r->held, r->held + r->held_head,
+				n * sizeof(*r->held));
+		} else {
+			r->held_cap *= 2;
+			r->held = realloc(r->held,
+					  r->held_cap * sizeof(*r->held));
+			if (!r->held)
+				tst_fail("expected memory for %zu held buffers, got none",
+					 r->held_cap);
+		}
+		r->held_head = 0;
+		r->held_tail = n;
+	}
+	r->held[r->held_tail].off = off;
+	r->held[r->held_tail].len = len;
+	r->held[r->held_tail].pos = pos;
+	r->held_tail++;
+	r->page_refs[off / ZU_PAGE]++;
+}
+
+struct zu_buf zu_unhold(struct zu_recv *r)
+{
+	if (r->held_head == r->held_tail)
+		tst_fail("internal: no held buffer to take");
+	return r->held[r->held_head++];
+}
+
+void zu_release(struct zu_recv *r, const struct zu_buf *b)
+{
+	const uint8_t *p = (const uint8_t *)r->z->area + b->off;
+	long bad;
+
+	if (r->recheck) {
+		bad = zu_check_pattern(p, b->pos, b->len);
+		if (bad >= 0)
+			tst_fail("expected a held buffer to keep its data until returned, got stream byte %llu (area offset %llu) changed to %#04x (want %#04x)",
+				 (unsigned long long)(b->pos + bad),
+				 (unsigned long long)(b->off + bad), p[bad],
+				 zu_pattern(b->pos + bad));
+	}
+	r->page_refs[b->off / ZU_PAGE]--;
+}
+
+size_t zu_return_held(struct zu_recv *r, size_t max)
+{
+	struct io_uring_zcrx_rq *rq = &r->z->rq;
+	size_t n = 0;
+
+	while (n < max && zu_held(r)) {
+		struct io_uring_zcrx_rqe *rqe = io_uring_zcrx_rq_get_rqe(rq);
+		struct zu_buf b;
+
+		if (!rqe)
+			break;
+		b = zu_unhold(r);
+		zu_release(r, &b);
+		rqe->off = b.off | r->z->token;
+		rqe->len = b.len;
+		rqe->__pad = 0;
+		n++;
+	}
+	if (n)
+		io_uring_zcrx_rq_commit(rq);
+	r->returned += n;
+	r->to_return -= n < r->to_return ? n : r->to_return;
+	return n;
+}
+
+enum zu_cqe_kind zu_handle_cqe(struct zu_recv *r,
+			       const struct io_uring_cqe *cqe)
+{
+	const struct io_uring_zcrx_cqe *zcqe =
+		(const struct io_uring_zcrx_cqe *)(cqe + 1);
+	struct zu_ifq *z = r->z;
+	uint64_t off;
+	long bad;
+	int res = cqe->res;
+
+	if (cqe->user_data != r->user_data)
+		tst_fail("expected CQEs with user_data %#llx, got %#llx (res %d, flags %#x)",
+			 (unsigned long long)r->user_data,
+			 (unsigned long long)cqe->user_data, res, cqe->flags);
+
+	if (!(cqe->flags & IORING_CQE_F_MORE)) {
+		r->armed = false;
+		if (res == 0) {
+			if (r->bytes != r->total)
+				tst_fail("expected EOF (res 0) after %llu bytes, got it after %llu",
+					 (unsigned long long)r->total,
+					 (unsigned long long)r->bytes);
+			r->eof = true;
+			return ZU_CQE_EOF;
+		}
+		if (res == -ENOSPC) {
+			r->enospc++;
+			return ZU_CQE_END;
+		}
+		if (res == -ENOMEM) {
+			r->enomem++;
+			return ZU_CQE_END;
+		}
+		tst_fail("expected recv-zc to go on (F_MORE) or end with 0, -ENOSPC or -ENOMEM, got res %s without F_MORE after %llu of %llu bytes",
+			 zu_errname(res), (unsigned long long)r->bytes,
+			 (unsigned long long)r->total);
+	}
+
+	if (res <= 0)
+		tst_fail("expected a data CQE (F_MORE) to carry res > 0, got res %s after %llu bytes",
+			 zu_errname(res), (unsigned long long)r->bytes);
+	if ((zcqe->off & IORING_ZCRX_AREA_MASK) != z->token)
+		tst_fail("expected the zcrx CQE's area bits to be rq_area_token %#llx, got off %#llx",
+			 (unsigned long long)z->token,
+			 (unsigned long long)zcqe->off);
+	off = zcqe->off & ~IORING_ZCRX_AREA_MASK;
+	if (off + res > z->area_len)
+		tst_fail("expected the chunk inside the %zu-byte area, got off %llu + res %d",
+			 z->area_len, (unsigned long long)off, res);
+	if (zcqe->__pad)
+		tst_fail("expected the zcrx CQE's __pad to be 0, got %#llx",
+			 (unsigned long long)zcqe->__pad);
+	if (r->page_refs[off / ZU_PAGE])
+		tst_fail("expected each NODEV chunk in a free buffer, got area page %llu (off %llu, CQE %lu) which userspace still holds",
+			 (unsigned long long)(off / ZU_PAGE),
+			 (unsigned long long)off, r->cqes);
+	if (r->bytes + res > r->total)
+		tst_fail("expected %llu bytes in all, got %llu (a CQE of %d after %llu)",
+			 (unsigned long long)r->total,
+			 (unsigned long long)(r->bytes + res), res,
+			 (unsigned long long)r->bytes);
+	bad = zu_check_pattern((const uint8_t *)z->area + off, r->bytes, res);
+	if (bad >= 0)
+		tst_fail("expected stream byte %llu (area offset %llu, CQE %lu, res %d) to be %#04x, got %#04x",
+			 (unsigned long long)(r->bytes + bad),
+			 (unsigned long long)(off + bad), r->cqes, res,
+			 zu_pattern(r->bytes + bad),
+			 ((const uint8_t *)z->area)[off + bad]);
+	zu_hold(r, off, res, r->bytes);
+	r->bytes += res;
+	r->cqes++;
+	r->data_since_arm++;
+	return ZU_CQE_DATA;
+}
+
+void zu_refill_step(struct zu_recv *r)
+{
+	if (r->refill == ZU_REFILL_EAGER)
+		zu_return_held(r, SIZE_MAX);
+	else if (r->to_return)
+		zu_return_held(r, r->to_return);
+}
+
+void zu_rearm_after_end(struct zu_recv *r, int res)
+{
+	struct io_uring_zcrx_rq *rq = &r->z->rq;
+
+	if (!r->data_since_arm) {
+		if (++r->empty_rearms > 20)
+			tst_fail("expected data after re-arming, got %s %lu times in a row with none (%zu buffers held, %u refill entries free)",
+				 zu_errname(res), r->empty_rearms, zu_held(r),
+				 io_uring_zcrx_rq_space_left(rq));
+	} else {
+		r->empty_rearms = 0;
+	}
+
+	if (r->refill == ZU_REFILL_LAZY && res == -ENOMEM) {
+		r->to_return = zu_held(r);
+		if (r->flush_before_rearm) {
+			while (r->to_return) {
+				unsigned int left;
+				int ret;
+
+				if (!zu_return_held(r, r->to_return))
+					tst_fail("expected room in the refill ring after FLUSH_RQ, got %u of %u entries free",
+						 io_uring_zcrx_rq_space_left(rq),
+						 rq->ring_entries);
+				ret = zu_flush_rq(r->z);
+				if (ret)
+					tst_fail("expected ZCRX_CTRL_FLUSH_RQ to succeed, got %s",
+						 zu_errname(ret));
+				left = io_uring_zcrx_rq_space_left(rq);
+				if (left != rq->ring_entries)
+					tst_fail("expected FLUSH_RQ to consume every refill entry, got %u of %u entries free after it",
+						 left, rq->ring_entries);
+			}
+		}
+	}
+	zu_refill_step(r);
+	r->rearms++;
+	zu_arm(r);
+}
+
+struct io_uring_cqe *zu_wait_cqe(struct io_uring *ring, int timeout_ms)
+{
+	struct __kernel_timespec ts = {
+		.tv_sec = timeout_ms / 1000,
+		.tv_nsec = (timeout_ms % 1000) * 1000000L,
+	};
+	struct io_uring_cqe *cqe = NULL;
+	int ret;
+
+	do {
+		ret = io_uring_wait_cqe_timeout(ring, &cqe, &ts);
+	} while (ret == -EINTR);
+	if (ret == -ETIME)
+		tst_fail("expected a CQE within %d ms, got none", timeout_ms);
+	if (ret)
+		tst_fail("expected io_uring_wait_cqe_timeout() to work, got %s",
+			 zu_errname(ret));
+	return cqe;
+}
+
+long zu_inq(int fd)
+{
+	int n;
+
+	if (ioctl(fd, SIOCINQ, &n))
+		return -errno;
+	return n;
+}
+
+struct io_uring_cqe *zu_recv_wait(struct zu_recv *r, int timeout_ms)
+{
+	struct __kernel_timespec ts = {
+		.tv_sec = timeout_ms / 1000,
+		.tv_nsec = (timeout_ms % 1000) * 1000000L,
+	};
+	struct io_uring_zcrx_rq *rq = &r->z->rq;
+	struct io_uring_cqe *cqe = NULL;
+	int ret;
+
+	do {
+		ret = io_uring_wait_cqe_timeout(r->z->ring, &cqe, &ts);
+	} while (ret == -EINTR);
+	if (ret == -ETIME)
+		tst_fail("expected a CQE within %d ms, got none: request %s, %ld bytes waiting in the socket, %llu of %llu bytes received, %zu buffers held (%zu due back), %u refill entries not yet taken (%lu re-arms, %lu -ENOMEM, %lu -ENOSPC)",
+			 timeout_ms, r->armed ? "armed" : "not armed",
+			 zu_inq(r->fd), (unsigned long long)r->bytes,
+			 (unsigned long long)r->total, zu_held(r),
+			 r->to_return,
+			 rq->ring_entries - io_uring_zcrx_rq_space_left(rq),
+			 r->rearms, r->enomem, r->enospc);
+	if (ret)
+		tst_fail("expected io_uring_wait_cqe_timeout() to work, got %s",
+			 zu_errname(ret));
+	return cqe;
+}
+
+void zu_recv_all(struct zu_recv *r)
+{
+	struct io_uring *ring = r->z->ring;
+
+	if (!r->armed)
+		zu_arm(r);
+	while (!r->eof) {
+		struct io_uring_cqe *cqe;
+		int end = 1;	/* no end seen */
+
+		zu_refill_step(r);
+		cqe = zu_recv_wait(r, 20000);
+		do {
+			enum zu_cqe_kind k = zu_handle_cqe(r, cqe);
+
+			if (k == ZU_CQE_END)
+				end = cqe->res;
+			io_uring_cqe_seen(ring, cqe);
+			if (k == ZU_CQE_EOF)
+				break;
+			if (k == ZU_CQE_DATA && r->refill == ZU_REFILL_EAGER)
+				zu_return_held(r, SIZE_MAX);
+		} while (!io_uring_peek_cqe(ring, &cqe));
+		if (r->eof)
+			break;
+		if (end <= 0)
+			zu_rearm_after_end(r, end);
+	}
+	if (r->bytes != r->total)
+		tst_fail("expected %llu bytes before EOF, got %llu",
+			 (unsigned long long)r->total,
+			 (unsigned long long)r->bytes);
+}
