@@ -133,20 +133,15 @@ static void io_zcrx_free_work(struct work_struct *work)
 }
 
 /**
- * io_zcrx_ifq_put() - drop a reference to an ifq
+ * io_zcrx_ifq_put() - drop a page pool's reference to an ifq
  * @ifq: the ifq
  *
- * The last reference frees it: at once in task context (a failed
- * registration gives its memory charge back before returning), else
- * from a workqueue.
+ * A page pool may be destroyed where sleeping is not allowed, so the last
+ * reference frees the ifq from a workqueue.
  */
 void io_zcrx_ifq_put(struct io_zcrx_ifq *ifq)
 {
-	if (!refcount_dec_and_test(&ifq->refs))
-		return;
-	if (in_task())
-		io_zcrx_free_work(&ifq->free_work);
-	else
+	if (refcount_dec_and_test(&ifq->refs))
 		queue_work(system_unbound_wq, &ifq->free_work);
 }
 
@@ -240,11 +235,18 @@ static void io_zcrx_ifq_shutdown(struct io_zcrx_ifq *ifq)
 	io_zcrx_rq_refill(ifq, NULL);
 }
 
+/*
+ * A ring or export file lets go. Its callers may sleep, so when no page
+ * pool is left the ifq is freed at once: a failed registration or a ring
+ * exit gives the memory charge back before it returns.
+ */
 static void io_zcrx_ifq_put_user(struct io_zcrx_ifq *ifq)
 {
+	might_sleep();
 	if (refcount_dec_and_test(&ifq->users))
 		io_zcrx_ifq_shutdown(ifq);
-	io_zcrx_ifq_put(ifq);
+	if (refcount_dec_and_test(&ifq->refs))
+		io_zcrx_free_work(&ifq->free_work);
 }
 
 static void io_zcrx_fill_offsets(struct io_uring_zcrx_offsets *o)

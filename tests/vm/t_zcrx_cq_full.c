@@ -101,12 +101,12 @@ static void round_noreap(int round)
 int main(void)
 {
 	int rx, tx, round;
-	pid_t pid;
+	struct zu_sender *snd;
 
 	signal(SIGPIPE, SIG_IGN);
 	zu_require_zcrx();
 	zu_tcp_pair(&rx, &tx);
-	pid = zu_start_sender(tx, STREAM_LEN, 256 * 1024);
+	snd = zu_start_sender(tx, STREAM_LEN, 256 * 1024);
 	zu_ring_init_or_die(&ring, 4, CQ_ENTRIES, 0);
 	if (ring.cq.ring_entries != CQ_ENTRIES)
 		tst_fail("expected a %u-entry CQ, got %u", CQ_ENTRIES,
@@ -118,7 +118,7 @@ int main(void)
 	for (round = 1; round <= ROUNDS; round++)
 		round_noreap(round);
 	zu_recv_all(&r);
-	zu_wait_sender(pid);
+	zu_wait_sender(snd);
 
 	printf("%d unreaped rounds ended -ENOSPC after %u CQEs each; %llu bytes intact in %lu CQEs, %lu -ENOSPC, %lu -ENOMEM\n",
 	       ROUNDS, CQ_ENTRIES, (unsigned long long)r.bytes, r.cqes,

@@ -49,7 +49,7 @@ int main(void)
 	unsigned int i;
 	void *hole;
 	int rx, tx;
-	pid_t pid;
+	struct zu_sender *snd;
 
 	zu_require_zcrx();
 	zu_ring_init_or_die(&ring, 8, 0, 0);
@@ -80,7 +80,7 @@ int main(void)
 	c.__resv[1] = 1ull << 63;
 	expect("ctrl __resv[1] != 0", ctrl(&c), -EINVAL);
 
-	for (i = 0; i < sizeof(bad_ops) / sizeof(bad_ops[0]); i++) {
+	for (i = 0; i < ZU_ARRAY_SIZE(bad_ops); i++) {
 		char what[48];
 
 		flush_req(&c, z.id);
@@ -116,10 +116,10 @@ int main(void)
 
 	/* receive a little, hold it, return it, FLUSH_RQ: all consumed */
 	zu_tcp_pair(&rx, &tx);
-	pid = zu_start_sender(tx, DATA_LEN, DATA_LEN);
+	snd = zu_start_sender(tx, DATA_LEN, DATA_LEN);
 	zu_recv_init(&r, &z, rx, DATA_LEN, ZU_REFILL_LAZY);
 	zu_recv_all(&r);
-	zu_wait_sender(pid);
+	zu_wait_sender(snd);
 	if (!zu_held(&r))
 		tst_fail("expected to hold the %u bytes' buffers, got none",
 			 DATA_LEN);

@@ -190,12 +190,12 @@ int main(void)
 	unsigned long next_act = ACT_EVERY, fix_at = 0;
 	struct io_uring ring;
 	int rx, tx, act = 0;
-	pid_t pid;
+	struct zu_sender *snd;
 
 	signal(SIGPIPE, SIG_IGN);
 	zu_require_zcrx();
 	zu_tcp_pair(&rx, &tx);
-	pid = zu_start_sender(tx, STREAM_LEN, 256 * 1024);
+	snd = zu_start_sender(tx, STREAM_LEN, 256 * 1024);
 	zu_ring_init_or_die(&ring, 64, 4096, 0);
 	zu_ifq_setup(&z, &ring, AREA_LEN, RQ_ENTRIES, false);
 	zu_recv_init(&r, &z, rx, STREAM_LEN, ZU_REFILL_EAGER);
@@ -219,44 +219,46 @@ int main(void)
 		if (r.eof)
 			break;
 
-		if (fix_at && (r.cqes >= fix_at || end <= 0)) {
+		/* enough CQEs with a bad tail, or the area ran dry under it */
+		if (fix_at && (r.cqes >= fix_at ||
+			       (end <= 0 && !r.data_since_arm))) {
 			fix_tail();
 			fix_at = 0;
 		}
 		if (!fix_at && nr_witness &&
 		    r.cqes - witness_since > 3 * AREA_PAGES)
 			return_witnesses();
-		if (!fix_at && r.cqes >= next_act) {
-			bool done = true;
-
-			switch (act % 3) {
-			case 0:
-				/* with the latest CQEs still held */
-				done = !nr_witness && garbage();
-				break;
-			case 1:
-				bad_tail(5 * RQ_ENTRIES + 3);
-				fix_at = r.cqes + BAD_TAIL_CQES;
-				nr_ahead++;
-				break;
-			case 2:
-				bad_tail((uint32_t)-3);
-				fix_at = r.cqes + BAD_TAIL_CQES;
-				nr_behind++;
-				break;
-			}
-			if (done) {
-				act++;
-				next_act = r.cqes + ACT_EVERY;
-			}
+		/* garbage names buffers of the latest CQEs, still held */
+		if (!fix_at && r.cqes >= next_act && act % 3 == 0 &&
+		    !nr_witness && garbage()) {
+			act++;
+			next_act = r.cqes + ACT_EVERY;
 		}
 		/* eager: each buffer back at once, unless the tail is bad */
 		if (!fix_at)
 			zu_return_held(&r, SIZE_MAX);
-		if (end <= 0)
-			zu_rearm_after_end(&r, end);
+		if (!fix_at && r.cqes >= next_act && act % 3) {
+			bad_tail(act % 3 == 1 ? 5 * RQ_ENTRIES + 3 :
+				 (uint32_t)-3);
+			if (act % 3 == 1)
+				nr_ahead++;
+			else
+				nr_behind++;
+			fix_at = r.cqes + BAD_TAIL_CQES;
+			act++;
+			next_act = r.cqes + ACT_EVERY;
+		}
+		if (end <= 0) {
+			/* with a bad tail, re-arm without returning buffers */
+			if (fix_at) {
+				r.rearms++;
+				zu_arm(&r);
+			} else {
+				zu_rearm_after_end(&r, end);
+			}
+		}
 	}
-	zu_wait_sender(pid);
+	zu_wait_sender(snd);
 	if (nr_witness)
 		return_witnesses();
 	if (!nr_garbage || !nr_ahead || !nr_behind)

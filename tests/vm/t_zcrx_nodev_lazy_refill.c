@@ -30,11 +30,11 @@ static void run(bool flush)
 	struct zu_recv r;
 	struct zu_ifq z;
 	int rx, tx;
-	pid_t pid;
+	struct zu_sender *snd;
 	double s;
 
 	zu_tcp_pair(&rx, &tx);
-	pid = zu_start_sender(tx, STREAM_LEN, 256 * 1024);
+	snd = zu_start_sender(tx, STREAM_LEN, 256 * 1024);
 	zu_ring_init_or_die(&ring, 64, 1024, 0);
 	zu_ifq_setup(&z, &ring, AREA_LEN, RQ_ENTRIES, false);
 	if (z.rq.ring_entries != RQ_ENTRIES)
@@ -46,7 +46,7 @@ static void run(bool flush)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	zu_recv_all(&r);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	zu_wait_sender(pid);
+	zu_wait_sender(snd);
 
 	/* each -ENOMEM came after the whole area was held */
 	if (r.enomem < STREAM_LEN / AREA_LEN / 2)

@@ -26,13 +26,13 @@ int main(void)
 	struct zu_recv r;
 	struct zu_ifq z;
 	int rx, tx;
-	pid_t pid;
+	struct zu_sender *snd;
 	double s;
 
 	signal(SIGPIPE, SIG_IGN);
 	zu_require_zcrx();
 	zu_tcp_pair(&rx, &tx);
-	pid = zu_start_sender(tx, STREAM_LEN, 256 * 1024);
+	snd = zu_start_sender(tx, STREAM_LEN, 256 * 1024);
 
 	zu_ring_init_or_die(&ring, 64, 4096, 0);
 	zu_ifq_setup(&z, &ring, AREA_LEN, RQ_ENTRIES, false);
@@ -41,7 +41,7 @@ int main(void)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	zu_recv_all(&r);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	zu_wait_sender(pid);
+	zu_wait_sender(snd);
 
 	/* the area went round many times: buffers were really reused */
 	if (r.returned < STREAM_LEN / AREA_LEN)

@@ -6,7 +6,7 @@
  * power of two, and the header comes back with result 0 and size = the
  * bytes written (upstream's query.c); a smaller buffer gets only its size
  * written. An unknown query op gets result -EOPNOTSUPP, a non-zero
- * reserved header field or result on input gets -EINVAL, both with the
+ * reserved header field, a result on input or size 0 gets -EINVAL, with the
  * call itself succeeding; a chain of two headers is answered entry by
  * entry; nr_args != 0 fails the call with -EINVAL. The payload is
  * checked before the header's result and size, so a kernel that only
@@ -79,13 +79,14 @@ static void query_zcrx(const char *how, int fd)
 }
 
 /* A header with one field set wrong: result -EINVAL. */
-static void query_bad_hdr(const char *what, int resv_idx, int result_in)
+static void query_bad_hdr(const char *what, int resv_idx, int result_in,
+			  uint32_t size)
 {
 	struct io_uring_query_zcrx q;
 	struct io_uring_query_hdr h;
 
 	memset(&q, 0, sizeof(q));
-	hdr_init(&h, IO_URING_QUERY_ZCRX, &q, sizeof(q));
+	hdr_init(&h, IO_URING_QUERY_ZCRX, &q, size);
 	if (resv_idx >= 0)
 		h.__resv[resv_idx] = 1;
 	h.result = result_in;
@@ -130,9 +131,10 @@ int main(void)
 		char what[64];
 
 		snprintf(what, sizeof(what), "header __resv[%u] != 0", i);
-		query_bad_hdr(what, i, 0);
+		query_bad_hdr(what, i, 0, sizeof(q1));
 	}
-	query_bad_hdr("header result != 0 on input", -1, 1);
+	query_bad_hdr("header result != 0 on input", -1, 1, sizeof(q1));
+	query_bad_hdr("header size 0", -1, 0, 0);
 
 	/* a buffer smaller than the answer gets only its size */
 	memset(small, 0xa5, sizeof(small));

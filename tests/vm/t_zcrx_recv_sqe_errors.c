@@ -92,7 +92,7 @@ int main(void)
 	if (udp < 0)
 		tst_fail("expected a UDP socket, got %s", strerror(errno));
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (i = 0; i < ZU_ARRAY_SIZE(cases); i++) {
 		const struct sqe_case *c = &cases[i];
 		struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
 		struct io_uring_cqe *cqe;
@@ -135,7 +135,7 @@ int main(void)
 	zu_recv_free(&r);
 
 	printf("%zu malformed recv-zc SQEs refused; the stream intact after them\n",
-	       sizeof(cases) / sizeof(cases[0]));
+	       ZU_ARRAY_SIZE(cases));
 	io_uring_queue_exit(&ring);
 	zu_ifq_unmap(&z);
 	return TST_PASS;

@@ -10,7 +10,8 @@
  * token, reserved), the region (too small, reserved, id, mmap_offset,
  * flags, unaligned user memory), the argument memory (unmapped or
  * read-only reg/area/region), nr_args, netdev mode (no such device, lo
- * cannot restart queues) and CAP_NET_ADMIN. Then 32769 entries on a
+ * cannot restart queues) and CAP_NET_ADMIN; without CAP_IPC_LOCK an area
+ * over RLIMIT_MEMLOCK fails -ENOMEM. Then 32769 entries on a
  * IORING_SETUP_CLAMP ring succeed as 32768, and at the end a valid
  * registration on the ring that saw all the failures gets zcrx_id 0 and
  * the write-back the ABI describes, with no pages left pinned by the
@@ -21,6 +22,7 @@
 #include <net/if.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -125,7 +127,7 @@ CASE(area_resv0, c->area.__resv2[0] = 1)
 CASE(area_resv1, c->area.__resv2[1] = 1)
 CASE(rd_too_small, c->reg.rq_entries = 4096; c->rd.size = ZU_PAGE)
 CASE(rd_no_header, c->reg.rq_entries = 4096; c->rd = big_rd;
-     c->rd.size = 4096 * sizeof(struct io_uring_zcrx_rqe))
+	c->rd.size = 4096 * sizeof(struct io_uring_zcrx_rqe))
 CASE(rd_resv0, c->rd.__resv[0] = 1)
 CASE(rd_resv1, c->rd.__resv[1] = 1)
 CASE(rd_resv2, c->rd.__resv[2] = 1)
@@ -139,11 +141,11 @@ CASE(rd_kernel_with_addr, c->rd.flags = 0)
 CASE(arg_reg_unmapped, c->arg = hole(ZU_PAGE))
 CASE(arg_area_unmapped, c->reg.area_ptr = (uint64_t)(uintptr_t)hole(ZU_PAGE))
 CASE(arg_region_unmapped,
-     c->reg.region_ptr = (uint64_t)(uintptr_t)hole(ZU_PAGE))
+	c->reg.region_ptr = (uint64_t)(uintptr_t)hole(ZU_PAGE))
 CASE(arg_area_readonly,
-     c->reg.area_ptr = (uint64_t)(uintptr_t)ro_copy(&c->area, sizeof(c->area)))
+	c->reg.area_ptr = (uint64_t)(uintptr_t)ro_copy(&c->area, sizeof(c->area)))
 CASE(arg_region_readonly,
-     c->reg.region_ptr = (uint64_t)(uintptr_t)ro_copy(&c->rd, sizeof(c->rd)))
+	c->reg.region_ptr = (uint64_t)(uintptr_t)ro_copy(&c->rd, sizeof(c->rd)))
 CASE(arg_reg_readonly, c->arg = ro_copy(&c->reg, sizeof(c->reg)))
 CASE(nr_args0, c->nr_args = 0)
 CASE(nr_args2, c->nr_args = 2)
@@ -262,6 +264,59 @@ static void check_eperm(void)
 		exit(WEXITSTATUS(st));
 }
 
+/*
+ * Without CAP_IPC_LOCK the area is charged to RLIMIT_MEMLOCK: an area
+ * over the limit fails -ENOMEM, one under it registers.
+ */
+static void check_memlock(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2];
+	struct rlimit rl = { 256 * 1024, 256 * 1024 };
+	struct io_uring ring;
+	struct zu_ifq z;
+	pid_t pid;
+	int st, ret;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		tst_fail("expected fork() to work, got %s", strerror(errno));
+	if (!pid) {
+		if (syscall(SYS_capget, &hdr, data))
+			tst_fail("expected capget() to work, got %s",
+				 strerror(errno));
+		data[CAP_IPC_LOCK / 32].effective &=
+			~(1u << (CAP_IPC_LOCK % 32));
+		if (syscall(SYS_capset, &hdr, data) ||
+		    setrlimit(RLIMIT_MEMLOCK, &rl))
+			tst_fail("expected to drop CAP_IPC_LOCK and set RLIMIT_MEMLOCK, got %s",
+				 strerror(errno));
+		/* the ring is charged when it is created without the cap */
+		zu_ring_init_or_die(&ring, 4, 0, 0);
+		zu_ifq_prepare(&z, &ring, 1024 * 1024, 64, false);
+		ret = zu_ifq_register(&z);
+		if (ret != -ENOMEM)
+			tst_fail("1 MiB area over a 256 KiB RLIMIT_MEMLOCK without CAP_IPC_LOCK: expected -ENOMEM, got %s",
+				 zu_errname(ret));
+		zu_ifq_unmap(&z);
+		zu_ifq_prepare(&z, &ring, 64 * 1024, 64, false);
+		ret = zu_ifq_register(&z);
+		if (ret)
+			tst_fail("64 KiB area under a 256 KiB RLIMIT_MEMLOCK: expected success, got %s",
+				 zu_errname(ret));
+		io_uring_queue_exit(&ring);
+		_exit(0);
+	}
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		tst_fail("expected the RLIMIT_MEMLOCK child to exit, got status %#x",
+			 st);
+	if (WEXITSTATUS(st))
+		exit(WEXITSTATUS(st));
+}
+
 /* rq_entries 32769 on an IORING_SETUP_CLAMP ring: 32768. */
 static void check_clamp(void)
 {
@@ -340,6 +395,18 @@ int main(void)
 	int ret;
 
 	zu_require_zcrx();
+	area_rw = zu_map(AREA_LEN, PROT_READ | PROT_WRITE);
+	area_ro = zu_map(AREA_LEN, PROT_READ);
+	ret = io_uring_zcrx_rq_region_alloc(&user_rd, RQ_ENTRIES);
+	if (!ret)
+		ret = io_uring_zcrx_rq_region_alloc(&big_rd, 65536);
+	if (ret)
+		tst_fail("expected user refill regions, got %s",
+			 zu_errname(ret));
+	/* they fork: before this process maps any ring */
+	check_eperm();
+	check_memlock();
+
 	zu_ring_init_or_die(&main_ring, 4, 0, 0);
 	memset(&p, 0, sizeof(p));
 	p.flags = IORING_SETUP_CQE32;
@@ -353,16 +420,7 @@ int main(void)
 		tst_fail("expected a DEFER_TASKRUN ring, got %s",
 			 zu_errname(ret));
 
-	area_rw = zu_map(AREA_LEN, PROT_READ | PROT_WRITE);
-	area_ro = zu_map(AREA_LEN, PROT_READ);
-	ret = io_uring_zcrx_rq_region_alloc(&user_rd, RQ_ENTRIES);
-	if (!ret)
-		ret = io_uring_zcrx_rq_region_alloc(&big_rd, 65536);
-	if (ret)
-		tst_fail("expected user refill regions, got %s",
-			 zu_errname(ret));
-
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (i = 0; i < ZU_ARRAY_SIZE(cases); i++) {
 		struct ctx c;
 
 		base(&c);
@@ -373,12 +431,11 @@ int main(void)
 				 zu_errname(cases[i].expect),
 				 zu_errname(ret));
 	}
-	check_eperm();
 	check_clamp();
 	check_final();
 
 	printf("%zu registration errors as expected; CLAMP, CAP_NET_ADMIN and the final registration fine\n",
-	       sizeof(cases) / sizeof(cases[0]));
+	       ZU_ARRAY_SIZE(cases));
 	io_uring_queue_exit(&main_ring);
 	io_uring_queue_exit(&ring_no_defer);
 	io_uring_queue_exit(&ring_no_cqe32);

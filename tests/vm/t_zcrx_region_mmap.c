@@ -25,13 +25,13 @@ static void stream(struct zu_ifq *z, const char *which)
 {
 	struct zu_recv r;
 	int rx, tx;
-	pid_t pid;
+	struct zu_sender *snd;
 
 	zu_tcp_pair(&rx, &tx);
-	pid = zu_start_sender(tx, STREAM_LEN, 64 * 1024);
+	snd = zu_start_sender(tx, STREAM_LEN, 64 * 1024);
 	zu_recv_init(&r, z, rx, STREAM_LEN, ZU_REFILL_EAGER);
 	zu_recv_all(&r);
-	zu_wait_sender(pid);
+	zu_wait_sender(snd);
 	if (r.returned < STREAM_LEN / AREA_LEN)
 		tst_fail("%s: expected the area to go round through the mapped refill ring, got only %lu buffers returned",
 			 which, r.returned);
@@ -68,7 +68,7 @@ int main(void)
 
 	signal(SIGPIPE, SIG_IGN);
 	zu_require_zcrx();
-	zu_ring_init_or_die(&ring, 16, 0, 0);
+	zu_ring_init_or_die(&ring, 16, 4096, 0);
 
 	zu_ifq_setup(&z0, &ring, AREA_LEN, RQ_ENTRIES, true);
 	check_region(&z0, 0);

@@ -72,12 +72,12 @@ static void stream(const char *what, uint64_t len)
 {
 	struct io_uring ring;
 	struct zu_recv r;
+	struct zu_sender *snd;
 	struct zu_ifq z;
 	int rx, tx, ret;
-	pid_t pid;
 
 	zu_tcp_pair(&rx, &tx);
-	pid = zu_start_sender(tx, len, 256 * 1024);
+	snd = zu_start_sender(tx, len, 256 * 1024);
 	zu_ring_init_or_die(&ring, 16, 1024, 0);
 	zu_ifq_prepare(&z, &ring, AREA_LEN, RQ_ENTRIES, false);
 	ret = zu_ifq_register(&z);
@@ -86,7 +86,7 @@ static void stream(const char *what, uint64_t len)
 			 what, zu_errname(ret));
 	zu_recv_init(&r, &z, rx, len, ZU_REFILL_EAGER);
 	zu_recv_all(&r);
-	zu_wait_sender(pid);
+	zu_wait_sender(snd);
 	zu_recv_free(&r);
 	io_uring_queue_exit(&ring);
 	zu_ifq_unmap(&z);
@@ -95,12 +95,13 @@ static void stream(const char *what, uint64_t len)
 
 static void part_a(void)
 {
+	struct zu_sender *snd;
 	int rx, tx, p[2], st;
-	pid_t sender, child;
+	pid_t child;
 	char c;
 
 	zu_tcp_pair(&rx, &tx);
-	sender = zu_start_sender(tx, 64ull * ZU_MIB, 256 * 1024);
+	snd = zu_start_sender(tx, 64ull * ZU_MIB, 256 * 1024);
 	if (pipe(p))
 		tst_fail("expected a pipe, got %s", strerror(errno));
 	fflush(NULL);
@@ -109,6 +110,7 @@ static void part_a(void)
 		tst_fail("expected fork() to work, got %s", strerror(errno));
 	if (!child) {
 		close(p[0]);
+		close(tx);	/* the sender thread's, not the child's */
 		child_hold(rx, p[1]);
 	}
 	close(p[1]);
@@ -116,8 +118,6 @@ static void part_a(void)
 	if (read(p[0], &c, 1) != 1) {
 		/* the child failed and said why */
 		waitpid(child, &st, 0);
-		kill(sender, SIGKILL);
-		zu_reap(sender);
 		exit(WIFEXITED(st) && WEXITSTATUS(st) ? WEXITSTATUS(st) : 1);
 	}
 	close(p[0]);
@@ -128,7 +128,7 @@ static void part_a(void)
 		tst_fail("expected the child killed by SIGKILL, got status %#x",
 			 st);
 	/* the sender sees the connection go away */
-	zu_reap(sender);
+	zu_join_sender(snd);
 
 	stream("after SIGKILL of a holder", 8ull * ZU_MIB);
 	check_unpinned("(a) SIGKILL of a process holding every buffer");

@@ -4,18 +4,17 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/sockios.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <linux/sockios.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "zcrx_util.h"
@@ -79,6 +78,48 @@ long zu_check_pattern(const uint8_t *p, uint64_t at, size_t len)
 		if (p[i] != zu_pattern(at + i))
 			return (long)i;
 	return -1;
+}
+
+const char *zu_explain(const struct zu_recv *r, const uint8_t *p,
+		       size_t len, uint64_t pos)
+{
+	static char msg[256];
+	size_t bad = 0, i, o;
+	uint64_t page, prev;
+	int64_t d;
+
+	for (i = 0; i < len; i++)
+		bad += p[i] != zu_pattern(pos + i);
+	o = snprintf(msg, sizeof(msg), "%zu of %zu bytes wrong, first bytes %02x %02x %02x %02x",
+		     bad, len, p[0], len > 1 ? p[1] : 0, len > 2 ? p[2] : 0,
+		     len > 3 ? p[3] : 0);
+	/* the bytes of an earlier chunk that used the same page? */
+	page = ((uintptr_t)p - (uintptr_t)r->z->area) / ZU_PAGE;
+	if (r->page_pos && page < r->z->area_len / ZU_PAGE &&
+	    r->page_pos[page] != UINT64_MAX) {
+		prev = r->page_pos[page];
+		if (zu_check_pattern(p, prev, len < r->page_len[page] ?
+				     len : r->page_len[page]) < 0) {
+			snprintf(msg + o, sizeof(msg) - o,
+				 "; the page still holds its previous chunk (stream byte %llu, %u bytes)",
+				 (unsigned long long)prev, r->page_len[page]);
+			return msg;
+		}
+	}
+	/* some other stream bytes within 64 MiB? (first full match) */
+	for (d = -(int64_t)(pos < (64u << 20) ? pos : (64u << 20));
+	     d < (64 << 20); d++) {
+		if (!d || p[0] != zu_pattern(pos + d))
+			continue;
+		if (zu_check_pattern(p, pos + d, len) < 0) {
+			snprintf(msg + o, sizeof(msg) - o,
+				 "; they are stream bytes %lld.. (%+lld)",
+				 (long long)(pos + d), (long long)d);
+			return msg;
+		}
+	}
+	snprintf(msg + o, sizeof(msg) - o, "; not stream bytes within 64 MiB");
+	return msg;
 }
 
 int zu_ring_init(struct io_uring *ring, unsigned int sq_entries,
@@ -271,70 +312,87 @@ void zu_tcp_pair(int *rx, int *tx)
 	close(l);
 }
 
-pid_t zu_start_sender(int tx, uint64_t total, size_t chunk)
+struct zu_sender {
+	pthread_t	thread;
+	int		fd;
+	uint64_t	total;
+	size_t		chunk;
+	uint64_t	written;
+	int		err;		/* errno of a failed write */
+};
+
+static void *zu_sender_main(void *arg)
 {
-	pid_t pid;
+	struct zu_sender *s = arg;
+	uint8_t *buf = malloc(s->chunk);
 
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
-		tst_fail("expected fork() to work, got %s", strerror(errno));
-	if (!pid) {
-		uint8_t *buf = malloc(chunk);
-		uint64_t off = 0;
-		int fd;
-
-		signal(SIGPIPE, SIG_IGN);
-		/* only the socket: the receiver's going away must end us */
-		for (fd = 3; fd < 1024; fd++)
-			if (fd != tx)
-				close(fd);
-		if (!buf)
-			_exit(3);
-		while (off < total) {
-			size_t n = total - off < chunk ? total - off : chunk;
-			size_t done = 0;
-
-			zu_fill_pattern(buf, off, n);
-			while (done < n) {
-				ssize_t w = write(tx, buf + done, n - done);
-
-				if (w <= 0) {
-					if (w < 0 && errno == EINTR)
-						continue;
-					_exit(2);
-				}
-				done += w;
-			}
-			off += n;
-		}
-		shutdown(tx, SHUT_WR);
-		close(tx);
-		_exit(0);
+	if (!buf) {
+		s->err = ENOMEM;
+		goto out;
 	}
-	close(tx);
-	return pid;
+	while (s->written < s->total) {
+		size_t n = s->total - s->written < s->chunk ?
+			   s->total - s->written : s->chunk;
+		size_t done = 0;
+
+		zu_fill_pattern(buf, s->written, n);
+		while (done < n) {
+			ssize_t w = write(s->fd, buf + done, n - done);
+
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0) {
+				s->err = w < 0 ? errno : EIO;
+				goto out;
+			}
+			done += w;
+			s->written += w;
+		}
+	}
+	shutdown(s->fd, SHUT_WR);
+out:
+	free(buf);
+	close(s->fd);
+	return NULL;
 }
 
-void zu_wait_sender(pid_t pid)
+struct zu_sender *zu_start_sender(int tx, uint64_t total, size_t chunk)
 {
-	int st;
+	struct zu_sender *s = calloc(1, sizeof(*s));
+	int ret;
 
-	if (waitpid(pid, &st, 0) != pid)
-		tst_fail("expected to reap the sender %d, got %s", pid,
-			 strerror(errno));
-	if (!WIFEXITED(st) || WEXITSTATUS(st))
-		tst_fail("expected the sender to write the whole stream and exit 0, got %s %d",
-			 WIFEXITED(st) ? "exit" : "signal",
-			 WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+	if (!s)
+		tst_fail("expected memory for the sender, got none");
+	signal(SIGPIPE, SIG_IGN);
+	s->fd = tx;
+	s->total = total;
+	s->chunk = chunk;
+	ret = pthread_create(&s->thread, NULL, zu_sender_main, s);
+	if (ret)
+		tst_fail("expected a sender thread, got %s", strerror(ret));
+	return s;
 }
 
-void zu_reap(pid_t pid)
+void zu_join_sender(struct zu_sender *s)
 {
-	int st;
+	pthread_join(s->thread, NULL);
+	free(s);
+}
 
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
+void zu_wait_sender(struct zu_sender *s)
+{
+	uint64_t written;
+	int err;
+
+	pthread_join(s->thread, NULL);
+	written = s->written;
+	err = s->err;
+	if (err || written != s->total)
+		tst_fail("expected the sender to write all %llu bytes, got %llu written (%s)",
+			 (unsigned long long)s->total,
+			 (unsigned long long)written,
+			 err ? strerror(err) : "no error");
+	free(s);
 }
 
 long zu_vmpin_kb(void)
@@ -376,7 +434,12 @@ void zu_recv_init(struct zu_recv *r, struct zu_ifq *z, int fd,
 	r->held_cap = z->area_len / ZU_PAGE * 2 + 16;
 	r->held = calloc(r->held_cap, sizeof(*r->held));
 	r->page_refs = calloc(z->area_len / ZU_PAGE, sizeof(*r->page_refs));
-	if (!r->held || !r->page_refs)
+	r->page_pos = malloc(z->area_len / ZU_PAGE * sizeof(*r->page_pos));
+	r->page_len = calloc(z->area_len / ZU_PAGE, sizeof(*r->page_len));
+	if (r->page_pos)
+		memset(r->page_pos, 0xff,
+		       z->area_len / ZU_PAGE * sizeof(*r->page_pos));
+	if (!r->held || !r->page_refs || !r->page_pos || !r->page_len)
 		tst_fail("expected memory for %zu held buffers, got none",
 			 r->held_cap);
 }
@@ -385,6 +448,10 @@ void zu_recv_free(struct zu_recv *r)
 {
 	free(r->held);
 	free(r->page_refs);
+	free(r->page_pos);
+	free(r->page_len);
+	r->page_pos = NULL;
+	r->page_len = NULL;
 	r->held = NULL;
 	r->page_refs = NULL;
 }
@@ -401,8 +468,9 @@ void zu_arm(struct zu_recv *r)
 		if (!sqe)
 			tst_fail("expected a free SQE, got none");
 	}
-	io_uring_prep_recv_zc(sqe, r->fd, r->z->id, 0,
+	io_uring_prep_recv_zc(sqe, r->fd, r->z->id, r->arm_len,
 			      IORING_RECV_MULTISHOT | r->ioprio_extra);
+	r->limit_at = r->arm_len ? r->bytes + r->arm_len : 0;
 	sqe->user_data = r->user_data;
 	ret = io_uring_submit(ring);
 	if (ret != 1)
@@ -453,10 +521,11 @@ void zu_release(struct zu_recv *r, const struct zu_buf *b)
 	if (r->recheck) {
 		bad = zu_check_pattern(p, b->pos, b->len);
 		if (bad >= 0)
-			tst_fail("expected a held buffer to keep its data until returned, got stream byte %llu (area offset %llu) changed to %#04x (want %#04x)",
+			tst_fail("expected a held buffer to keep its data until returned, got stream byte %llu (area offset %llu) changed to %#04x (want %#04x); %s",
 				 (unsigned long long)(b->pos + bad),
 				 (unsigned long long)(b->off + bad), p[bad],
-				 zu_pattern(b->pos + bad));
+				 zu_pattern(b->pos + bad),
+				 zu_explain(r, p, b->len, b->pos));
 	}
 	r->page_refs[b->off / ZU_PAGE]--;
 }
@@ -503,6 +572,10 @@ enum zu_cqe_kind zu_handle_cqe(struct zu_recv *r,
 
 	if (!(cqe->flags & IORING_CQE_F_MORE)) {
 		r->armed = false;
+		if (res == 0 && r->limit_at && r->bytes == r->limit_at) {
+			r->limit_at = 0;
+			return ZU_CQE_LIMIT;
+		}
 		if (res == 0) {
 			if (r->bytes != r->total)
 				tst_fail("expected EOF (res 0) after %llu bytes, got it after %llu",
@@ -542,6 +615,10 @@ enum zu_cqe_kind zu_handle_cqe(struct zu_recv *r,
 		tst_fail("expected each NODEV chunk in a free buffer, got area page %llu (off %llu, CQE %lu) which userspace still holds",
 			 (unsigned long long)(off / ZU_PAGE),
 			 (unsigned long long)off, r->cqes);
+	if (r->limit_at && r->bytes + res > r->limit_at)
+		tst_fail("expected the request to stop at stream byte %llu (its byte limit), got a CQE of %d at %llu",
+			 (unsigned long long)r->limit_at, res,
+			 (unsigned long long)r->bytes);
 	if (r->bytes + res > r->total)
 		tst_fail("expected %llu bytes in all, got %llu (a CQE of %d after %llu)",
 			 (unsigned long long)r->total,
@@ -549,12 +626,16 @@ enum zu_cqe_kind zu_handle_cqe(struct zu_recv *r,
 			 (unsigned long long)r->bytes);
 	bad = zu_check_pattern((const uint8_t *)z->area + off, r->bytes, res);
 	if (bad >= 0)
-		tst_fail("expected stream byte %llu (area offset %llu, CQE %lu, res %d) to be %#04x, got %#04x",
+		tst_fail("expected stream byte %llu (area offset %llu, CQE %lu, res %d) to be %#04x, got %#04x; %s",
 			 (unsigned long long)(r->bytes + bad),
 			 (unsigned long long)(off + bad), r->cqes, res,
 			 zu_pattern(r->bytes + bad),
-			 ((const uint8_t *)z->area)[off + bad]);
+			 ((const uint8_t *)z->area)[off + bad],
+			 zu_explain(r, (const uint8_t *)z->area + off, res,
+				    r->bytes));
 	zu_hold(r, off, res, r->bytes);
+	r->page_pos[off / ZU_PAGE] = r->bytes;
+	r->page_len[off / ZU_PAGE] = res;
 	r->bytes += res;
 	r->cqes++;
 	r->data_since_arm++;
@@ -680,7 +761,7 @@ void zu_recv_all(struct zu_recv *r)
 		do {
 			enum zu_cqe_kind k = zu_handle_cqe(r, cqe);
 
-			if (k == ZU_CQE_END)
+			if (k == ZU_CQE_END || k == ZU_CQE_LIMIT)
 				end = cqe->res;
 			io_uring_cqe_seen(ring, cqe);
 			if (k == ZU_CQE_EOF)

@@ -16,9 +16,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/types.h>
 
 #include "tst.h"
+
+#define ZU_ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 #define ZU_PAGE		4096u
 #define ZU_MIB		(1024u * 1024u)
@@ -30,28 +31,36 @@ int zu_register(int fd, unsigned int opcode, const void *arg,
 /* "-EINVAL" and friends, for messages. */
 const char *zu_errname(int err);
 
-/* The stream's byte at position i: changes with the byte, the 256-byte
- * block, the page and the MiB, so reordered or stale data shows. */
+/*
+ * The stream's byte at position i: changes with the byte, the 256-byte
+ * block, the page and the MiB, so reordered or stale data shows.
+ */
 static inline uint8_t zu_pattern(uint64_t i)
 {
 	return (uint8_t)(i * 7 + (i >> 8) * 13 + (i >> 12) * 0x9d + (i >> 20));
 }
 
 void zu_fill_pattern(uint8_t *buf, uint64_t at, size_t len);
-/* Index of the first byte of p[0..len) that is not the pattern at
- * stream position at, or -1. */
+/*
+ * Index of the first byte of p[0..len) that is not the pattern at
+ * stream position at, or -1.
+ */
 long zu_check_pattern(const uint8_t *p, uint64_t at, size_t len);
 
 /* Ring flags zcrx needs. */
 #define ZU_RING_FLAGS	(IORING_SETUP_SINGLE_ISSUER | \
 			 IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_CQE32)
 
-/* io_uring_queue_init_params() with ZU_RING_FLAGS | extra_flags and
- * cq_entries (0: the default). Returns 0 or -errno. */
+/*
+ * io_uring_queue_init_params() with ZU_RING_FLAGS | extra_flags and
+ * cq_entries (0: the default). Returns 0 or -errno.
+ */
 int zu_ring_init(struct io_uring *ring, unsigned int sq_entries,
 		 unsigned int cq_entries, unsigned int extra_flags);
-/* The same, skipping the test if io_uring is not available and failing
- * it on any other error. */
+/*
+ * The same, skipping the test if io_uring is not available and failing
+ * it on any other error.
+ */
 void zu_ring_init_or_die(struct io_uring *ring, unsigned int sq_entries,
 			 unsigned int cq_entries, unsigned int extra_flags);
 
@@ -77,19 +86,25 @@ struct zu_ifq {
 	uint64_t			token;		/* rq_area_token */
 };
 
-/* Fill z for a NODEV registration of a new area_len area with an
+/*
+ * Fill z for a NODEV registration of a new area_len area with an
  * rq_entries refill ring, in user memory or (kernel_region) kernel
- * memory. Nothing is registered yet. */
+ * memory. Nothing is registered yet.
+ */
 void zu_ifq_prepare(struct zu_ifq *z, struct io_uring *ring, size_t area_len,
 		    unsigned int rq_entries, bool kernel_region);
-/* io_uring_register_ifq(); on success also maps a kernel region and sets
- * up z->rq, id and token. Returns what io_uring_register_ifq() returned. */
+/*
+ * io_uring_register_ifq(); on success also maps a kernel region and sets
+ * up z->rq, id and token. Returns what io_uring_register_ifq() returned.
+ */
 int zu_ifq_register(struct zu_ifq *z);
 /* prepare + register; fails the test if registration fails. */
 void zu_ifq_setup(struct zu_ifq *z, struct io_uring *ring, size_t area_len,
 		  unsigned int rq_entries, bool kernel_region);
-/* Unmap the area and region (after the ring is gone, or to leak nothing
- * in a process that goes on). */
+/*
+ * Unmap the area and region (after the ring is gone, or to leak nothing
+ * in a process that goes on).
+ */
 void zu_ifq_unmap(struct zu_ifq *z);
 
 /* ZCRX_CTRL_FLUSH_RQ; returns 0 or -errno. */
@@ -97,23 +112,31 @@ int zu_flush_rq(struct zu_ifq *z);
 
 /* A connected loopback TCP pair. */
 void zu_tcp_pair(int *rx, int *tx);
-/* Fork a process that writes total bytes of the pattern to tx, in writes
- * of up to chunk bytes, shuts the socket down and exits 0 (2 if a write
- * fails). The caller's tx is closed. */
-pid_t zu_start_sender(int tx, uint64_t total, size_t chunk);
-/* Reap the sender; fail the test unless it exited 0. */
-void zu_wait_sender(pid_t pid);
-/* Reap it, whatever its status (after the receiver went away). */
-void zu_reap(pid_t pid);
+/*
+ * Start a thread that writes total bytes of the pattern to tx, in writes
+ * of up to chunk bytes, then shuts the socket down and closes it. A
+ * thread, not a process: a fork() after the ring is mapped is not needed
+ * (and copies a process's io_uring mappings). SIGPIPE gets ignored.
+ */
+struct zu_sender;
+struct zu_sender *zu_start_sender(int tx, uint64_t total, size_t chunk);
+/* Wait for the sender; fail the test unless it wrote everything. */
+void zu_wait_sender(struct zu_sender *s);
+/* Wait for it, whatever happened (after the receiver went away). */
+void zu_join_sender(struct zu_sender *s);
 
 /* Pages pinned by this process (VmPin of /proc/self/status), in kB. */
 long zu_vmpin_kb(void);
-/* Wait up to ms milliseconds for VmPin to drop to at most kb; returns
- * the last value seen. */
+/*
+ * Wait up to ms milliseconds for VmPin to drop to at most kb; returns
+ * the last value seen.
+ */
 long zu_wait_vmpin(long kb, int ms);
 
-/* A buffer userspace holds: area offset (without the area id), length
- * and the stream position of its first byte. */
+/*
+ * A buffer userspace holds: area offset (without the area id), length
+ * and the stream position of its first byte.
+ */
 struct zu_buf {
 	uint64_t	off;
 	uint64_t	pos;
@@ -134,6 +157,8 @@ struct zu_recv {
 	enum zu_refill	refill;
 	bool		flush_before_rearm;	/* lazy: FLUSH_RQ, then re-arm */
 	unsigned int	ioprio_extra;	/* or'ed to IORING_RECV_MULTISHOT */
+	uint32_t	arm_len;	/* sqe->len of the next arm: byte limit */
+	uint64_t	limit_at;	/* stream position the armed limit ends at */
 
 	uint64_t	bytes;		/* received and checked */
 	bool		armed;
@@ -149,9 +174,14 @@ struct zu_recv {
 	 * still held: that would be a buffer given out twice.
 	 */
 	uint16_t	*page_refs;
-	/* check a buffer's bytes again when returning it: they must not
-	 * have changed while userspace held it */
+	/*
+	 * check a buffer's bytes again when returning it: they must not
+	 * have changed while userspace held it
+	 */
 	bool		recheck;
+	/* per area page: the stream position and length of its last chunk */
+	uint64_t	*page_pos;
+	uint32_t	*page_len;
 
 	/* statistics */
 	unsigned long	cqes, rearms, enospc, enomem, empty_rearms;
@@ -173,48 +203,73 @@ static inline size_t zu_held(const struct zu_recv *r)
 /* Append a buffer to the held FIFO / take the oldest. */
 void zu_hold(struct zu_recv *r, uint64_t off, uint32_t len, uint64_t pos);
 struct zu_buf zu_unhold(struct zu_recv *r);
-/* A buffer taken off the FIFO is being returned: check it again if
- * r->recheck and drop its page reference. */
+/*
+ * A buffer taken off the FIFO is being returned: check it again if
+ * r->recheck and drop its page reference.
+ */
 void zu_release(struct zu_recv *r, const struct zu_buf *b);
 
-/* Write up to max refill entries (limited by the ring's space) for the
- * oldest held buffers and commit. Returns how many. */
+/*
+ * Write up to max refill entries (limited by the ring's space) for the
+ * oldest held buffers and commit. Returns how many.
+ */
 size_t zu_return_held(struct zu_recv *r, size_t max);
 
 /* What a CQE was. */
 enum zu_cqe_kind {
 	ZU_CQE_DATA,	/* data, checked and held */
 	ZU_CQE_EOF,	/* res 0 without F_MORE */
+	ZU_CQE_LIMIT,	/* res 0 without F_MORE at the request's byte limit */
 	ZU_CQE_END,	/* ended with -ENOSPC or -ENOMEM: re-arm */
 };
 
-/* Check one CQE of the stream (user_data, flags, offset, the bytes); a
+/*
+ * For a failure message: how many bytes of the chunk p[0..len) are not
+ * the pattern at pos, and what they are instead (the page's previous
+ * chunk, other stream bytes).
+ */
+const char *zu_explain(const struct zu_recv *r, const uint8_t *p,
+		       size_t len, uint64_t pos);
+
+/*
+ * Check one CQE of the stream (user_data, flags, offset, the bytes); a
  * data CQE's buffer goes to the held FIFO. Fails the test on anything
  * unexpected, including an end with an errno other than -ENOSPC or
- * -ENOMEM. Does not mark the CQE seen. */
+ * -ENOMEM. Does not mark the CQE seen.
+ */
 enum zu_cqe_kind zu_handle_cqe(struct zu_recv *r,
 			       const struct io_uring_cqe *cqe);
 
-/* React to the end of the request as the refill policy says: return
+/*
+ * React to the end of the request as the refill policy says: return
  * buffers (eager: all held; lazy: all held, in ring-sized batches, with
  * FLUSH_RQ between them if flush_before_rearm) and re-arm. Fails the test
- * if the request keeps ending without data. */
+ * if the request keeps ending without data.
+ */
 void zu_rearm_after_end(struct zu_recv *r, int res);
 
-/* Between CQE batches: eager returns every held buffer, lazy continues
- * returning the due ones as space allows. */
+/*
+ * Between CQE batches: eager returns every held buffer, lazy continues
+ * returning the due ones as space allows.
+ */
 void zu_refill_step(struct zu_recv *r);
 
-/* The whole stream: arm, wait, check, refill, re-arm, until EOF; checks
- * that exactly total bytes arrived. */
+/*
+ * The whole stream: arm, wait, check, refill, re-arm, until EOF; checks
+ * that exactly total bytes arrived.
+ */
 void zu_recv_all(struct zu_recv *r);
 
-/* Wait for one CQE (io_uring_wait_cqe), failing the test on error or if
- * none comes within timeout_ms. */
+/*
+ * Wait for one CQE (io_uring_wait_cqe), failing the test on error or if
+ * none comes within timeout_ms.
+ */
 struct io_uring_cqe *zu_wait_cqe(struct io_uring *ring, int timeout_ms);
-/* The same for a stream: on timeout the failure says what the stream
+/*
+ * The same for a stream: on timeout the failure says what the stream
  * was doing (request armed, bytes waiting in the socket, buffers held,
- * refill entries the kernel has not taken). */
+ * refill entries the kernel has not taken).
+ */
 struct io_uring_cqe *zu_recv_wait(struct zu_recv *r, int timeout_ms);
 
 /* Bytes waiting in a socket's receive queue (SIOCINQ), or -errno. */
