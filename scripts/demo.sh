@@ -16,9 +16,9 @@ echo
 echo "== zcrx-lts demo =="
 echo "kernel:  $(tr -d '\r' <"$log" | grep -a -m1 -o 'Linux version [^ ]*' || echo '?')"
 echo "series:  $(ls "$PATCH_OUT" | wc -l) patches on Debian's $KSRC_PKG $KSRC_DEBVER ($PATCH_OUT)"
-kunit=$(tr -d '\r' <"$log" | grep -a -c '^ *ok [0-9]* test_' || true)
-kfail=$(tr -d '\r' <"$log" | grep -a -c '^ *not ok [0-9]* test_' || true)
-echo "KUnit:   $kunit cases passed, $kfail failed at boot (net_mp, io_uring_zcrx)"
+echo "KUnit:   $(sed -n 's/.*Testing complete. //p' "$OUT/qemu-kunit.log" 2>/dev/null |
+	tail -n1) at boot ($(tr -d '\r' <"$log" | sed -n 's/^KUNIT-SUITE \([^:]*\):.*/\1/p' |
+	tr '\n' ' ' | sed 's/ $//'))"
 echo
 tr -d '\r' <"$log" | sed -n '/^receiver /,/^note: /p'
 echo
