@@ -2,8 +2,8 @@
 /*
  * KUnit tests for page_pool memory providers other than devmem: net_iov
  * areas, the provider helpers, binding a provider to an rx queue and the
- * refusals, unbinding on netdev unregister, and the devmem receive path
- * refusing foreign net_iovs.
+ * refusals, unbinding on netdev unregister, the netlink dumps, and the
+ * devmem receive path refusing foreign net_iovs.
  *
  * Each case gets a fresh fake netdev ("mp-test%d") whose driver has a page
  * pool per rx queue, built like a real driver's: DMA-mapping and syncing,
@@ -30,14 +30,19 @@
 #include <net/netdev_rx_queue.h>
 #include <net/page_pool/helpers.h>
 #include <net/page_pool/memory_provider.h>
+#include <net/genetlink.h>
 #include <net/sock.h>
 #include <net/tcp.h>
+#include <uapi/linux/netdev.h>
 
 #include "devmem.h"
+#include "netdev-genl-gen.h"
 
 #define MP_TEST_RXQS	4
 #define MP_TEST_NIOVS	128
 #define MP_TEST_RXQ	1
+/* what the test provider reports in netlink dumps */
+#define MP_TEST_NL_ID	0x7e57
 
 /* The test provider: an area of page-backed net_iovs and a free stack. */
 struct mp_test_area {
@@ -148,6 +153,14 @@ static bool mp_test_release_netmem(struct page_pool *pool, netmem_ref netmem)
 	return false;
 }
 
+static int mp_test_nl_fill(void *mp_priv, struct sk_buff *rsp,
+			   struct netdev_rx_queue *rxq)
+{
+	int type = rxq ? NETDEV_A_QUEUE_DMABUF : NETDEV_A_PAGE_POOL_DMABUF;
+
+	return nla_put_u32(rsp, type, MP_TEST_NL_ID);
+}
+
 static void mp_test_uninstall(void *mp_priv, struct netdev_rx_queue *rxq)
 {
 	struct mp_test_area *mp = mp_priv;
@@ -161,6 +174,7 @@ static const struct memory_provider_ops mp_test_ops = {
 	.destroy	= mp_test_destroy,
 	.alloc_netmems	= mp_test_alloc_netmems,
 	.release_netmem	= mp_test_release_netmem,
+	.nl_fill	= mp_test_nl_fill,
 	.uninstall	= mp_test_uninstall,
 };
 
@@ -604,6 +618,114 @@ static void test_bind_and_unbind_while_down(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ctx->mp->nr_destroy, ctx->mp->nr_init);
 }
 
+/*
+ * Send one netdev genetlink request from a kernel socket and look for
+ * attribute @type in the reply. Returns the attribute's u32, 0 if it is
+ * absent, or a negative errno.
+ */
+static long mp_nl_get_u32(struct kunit *test, u8 cmd, const u32 *attrs,
+			  int nr_attrs, int type)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	struct msghdr msg = {};
+	struct nlmsghdr *nlh;
+	struct socket *sock;
+	struct sk_buff *req;
+	struct nlattr *nla;
+	struct kvec iov;
+	void *hdr, *buf;
+	long ret;
+	int i;
+
+	buf = kunit_kzalloc(test, NLMSG_GOODSIZE, GFP_KERNEL);
+	req = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	KUNIT_ASSERT_NOT_NULL(test, req);
+	hdr = genlmsg_put(req, 0, 1, &netdev_nl_family, NLM_F_REQUEST, cmd);
+	KUNIT_ASSERT_NOT_NULL(test, hdr);
+	for (i = 0; i < nr_attrs; i++) {
+		if (attrs[2 * i] == NETDEV_A_PAGE_POOL_ID)
+			ret = nla_put_uint(req, attrs[2 * i], attrs[2 * i + 1]);
+		else
+			ret = nla_put_u32(req, attrs[2 * i], attrs[2 * i + 1]);
+		KUNIT_ASSERT_EQ(test, ret, 0);
+	}
+	genlmsg_end(req, hdr);
+
+	ret = sock_create_kern(&init_net, AF_NETLINK, SOCK_RAW, NETLINK_GENERIC,
+			       &sock);
+	if (ret) {
+		nlmsg_free(req);
+		return ret;
+	}
+	msg.msg_name = &sa;
+	msg.msg_namelen = sizeof(sa);
+	iov.iov_base = req->data;
+	iov.iov_len = req->len;
+	ret = kernel_sendmsg(sock, &msg, &iov, 1, req->len);
+	nlmsg_free(req);
+	if (ret >= 0) {
+		memset(&msg, 0, sizeof(msg));
+		iov.iov_base = buf;
+		iov.iov_len = NLMSG_GOODSIZE;
+		ret = kernel_recvmsg(sock, &msg, &iov, 1, NLMSG_GOODSIZE,
+				     MSG_DONTWAIT);
+	}
+	sock_release(sock);
+	if (ret < 0)
+		return ret;
+
+	nlh = buf;
+	if (ret < NLMSG_HDRLEN || !nlmsg_ok(nlh, ret))
+		return -EPROTO;
+	if (nlh->nlmsg_type == NLMSG_ERROR)
+		return ((struct nlmsgerr *)nlmsg_data(nlh))->error ?: -EPROTO;
+	nla = nla_find(nlmsg_data(nlh) + GENL_HDRLEN,
+		       nlmsg_len(nlh) - GENL_HDRLEN, type);
+	return nla ? nla_get_u32(nla) : 0;
+}
+
+static long mp_nl_queue_attr(struct kunit *test, struct mp_test_ctx *ctx,
+			     u32 qid)
+{
+	const u32 attrs[] = {
+		NETDEV_A_QUEUE_IFINDEX, ctx->ndev->ifindex,
+		NETDEV_A_QUEUE_TYPE, NETDEV_QUEUE_TYPE_RX,
+		NETDEV_A_QUEUE_ID, qid,
+	};
+
+	return mp_nl_get_u32(test, NETDEV_CMD_QUEUE_GET, attrs, 3,
+			     NETDEV_A_QUEUE_DMABUF);
+}
+
+static long mp_nl_pool_attr(struct kunit *test, struct page_pool *pool)
+{
+	const u32 attrs[] = { NETDEV_A_PAGE_POOL_ID, pool->user.id };
+
+	return mp_nl_get_u32(test, NETDEV_CMD_PAGE_POOL_GET, attrs, 1,
+			     NETDEV_A_PAGE_POOL_DMABUF);
+}
+
+static void test_netlink_shows_bound_provider(struct kunit *test)
+{
+	struct mp_test_ctx *ctx = test->priv;
+
+	KUNIT_EXPECT_EQ(test, mp_nl_queue_attr(test, ctx, MP_TEST_RXQ), 0L);
+	KUNIT_ASSERT_EQ(test, 0, mp_test_open_rxq(ctx, MP_TEST_RXQ, &ctx->params));
+
+	/* the provider's ->nl_fill() speaks for the bound queue and its pool */
+	KUNIT_EXPECT_EQ(test, mp_nl_queue_attr(test, ctx, MP_TEST_RXQ),
+			(long)MP_TEST_NL_ID);
+	KUNIT_EXPECT_EQ(test, mp_nl_pool_attr(test, mp_test_pool(ctx, MP_TEST_RXQ)),
+			(long)MP_TEST_NL_ID);
+	/* and only for them */
+	KUNIT_EXPECT_EQ(test, mp_nl_queue_attr(test, ctx, 0), 0L);
+	KUNIT_EXPECT_EQ(test, mp_nl_pool_attr(test, mp_test_pool(ctx, 0)), 0L);
+
+	KUNIT_ASSERT_EQ(test, 0, mp_test_close_rxq(ctx, MP_TEST_RXQ));
+	KUNIT_EXPECT_EQ(test, mp_nl_queue_attr(test, ctx, MP_TEST_RXQ), 0L);
+}
+
 /* Refusals: each case breaks one precondition of net_mp_open_rxq(). */
 struct mp_refusal_case {
 	const char *name;
@@ -848,6 +970,7 @@ static struct kunit_case net_mp_test_cases[] = {
 	KUNIT_CASE_SLOW(test_buffer_in_flight_outlives_unbind),
 	KUNIT_CASE(test_unregister_uninstalls_provider),
 	KUNIT_CASE(test_bind_and_unbind_while_down),
+	KUNIT_CASE(test_netlink_shows_bound_provider),
 	KUNIT_CASE_PARAM(test_bind_refused, mp_refusal_gen_params),
 	KUNIT_CASE(test_devmem_recv_refuses_foreign_net_iov),
 	{}
