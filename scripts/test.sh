@@ -20,6 +20,11 @@ total_pass=0
 total_fail=0
 report=()
 
+# A kernel log with an error report (check-klog.sh prints a count then).
+klog_bad() {
+	grep -q '^check-klog: [0-9]* kernel error line' "$1"
+}
+
 # count STAGE PASSED FAILED NOTE
 count() {
 	total_pass=$((total_pass + $2))
@@ -78,8 +83,8 @@ stage_kunit() {
 		tail -n 20 "$log" >&2
 		f=$((f + 1))
 	fi
-	if grep -q '^check-klog:' "$log"; then
-		grep -A5 '^check-klog:' "$log" >&2
+	if klog_bad "$log"; then
+		grep -A5 '^check-klog: [0-9]' "$log" >&2
 		f=$((f + 1))
 	else
 		p=$((p + 1))
@@ -96,8 +101,8 @@ vm_stage() {
 	p=${c% *}
 	f=${c#* }
 	[ -n "$c" ] || { p=0; f=1; }
-	if grep -q '^check-klog:' "$log"; then
-		grep -A5 '^check-klog:' "$log" >&2
+	if klog_bad "$log"; then
+		grep -A5 '^check-klog: [0-9]' "$log" >&2
 		f=$((f + 1))
 	else
 		p=$((p + 1))
