@@ -135,34 +135,17 @@ static int io_zcrx_copy_one(struct io_kiocb *req, struct io_zcrx_ifq *ifq,
 	return len;
 }
 
-/* Copy from a kernel address range, one area buffer per PAGE_SIZE. */
-static int io_zcrx_copy_kaddr(struct io_kiocb *req, struct io_zcrx_ifq *ifq,
-			      const void *src, unsigned int len)
+/*
+ * Copy @len bytes starting @off bytes into @page (which may be the head
+ * of a compound page) into area buffers, one per source page chunk.
+ */
+static int io_zcrx_copy_pages(struct io_kiocb *req, struct io_zcrx_ifq *ifq,
+			      struct page *page, unsigned int off,
+			      unsigned int len)
 {
 	unsigned int copied = 0;
 	int ret = 0;
 
-	while (copied < len) {
-		ret = io_zcrx_copy_one(req, ifq, src + copied,
-				       min_t(unsigned int, len - copied,
-					     PAGE_SIZE));
-		if (ret < 0)
-			break;
-		copied += ret;
-	}
-	return copied ? copied : ret;
-}
-
-/* Copy part of a page frag, page by page (frags may be compound). */
-static int io_zcrx_copy_frag(struct io_kiocb *req, struct io_zcrx_ifq *ifq,
-			     const skb_frag_t *frag, unsigned int off,
-			     unsigned int len)
-{
-	struct page *page = skb_frag_page(frag);
-	unsigned int copied = 0;
-	int ret = 0;
-
-	off += skb_frag_off(frag);
 	while (copied < len) {
 		unsigned int poff = offset_in_page(off + copied);
 		unsigned int n = min_t(unsigned int, len - copied,
@@ -186,7 +169,8 @@ static int io_zcrx_recv_frag(struct io_kiocb *req, struct io_zcrx_ifq *ifq,
 	struct net_iov *niov;
 
 	if (!skb_frag_is_net_iov(frag))
-		return io_zcrx_copy_frag(req, ifq, frag, off, len);
+		return io_zcrx_copy_pages(req, ifq, skb_frag_page(frag),
+					  skb_frag_off(frag) + off, len);
 
 	niov = netmem_to_net_iov(frag->netmem);
 	if (!io_zcrx_is_ifq_niov(ifq, niov) || !niov->pp ||
@@ -221,7 +205,9 @@ static int __io_zcrx_recv_skb(struct io_zcrx_args *args, struct sk_buff *skb,
 
 	if (unlikely(offset < skb_headlen(skb))) {
 		copy = min_t(size_t, skb_headlen(skb) - offset, len);
-		ret = io_zcrx_copy_kaddr(req, ifq, skb->data + offset, copy);
+		/* skb heads are kmalloc or page-frag memory, never vmalloc */
+		ret = io_zcrx_copy_pages(req, ifq, virt_to_page(skb->data),
+					 offset_in_page(skb->data) + offset, copy);
 		if (ret < 0)
 			goto out;
 		offset += ret;
