@@ -25,6 +25,7 @@
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
 #include <linux/sched/mm.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
@@ -212,6 +213,7 @@ static int io_zcrx_open_queue(struct io_zcrx_ifq *ifq,
 		goto out;
 	ifq->dev = get_device(ifq->netdev->dev.parent);
 	ifq->if_rxq = reg->if_rxq;
+	ifq->if_idx = reg->if_idx;
 
 	ret = io_zcrx_map_area(ifq, ifq->area);
 	if (ret)
@@ -484,6 +486,30 @@ void io_unregister_zcrx_ifqs(struct io_ring_ctx *ctx)
 		io_zcrx_ifq_put_user(ifq);
 	}
 	xa_destroy(&ctx->zcrx_ctxs);
+}
+
+/**
+ * io_zcrx_show_fdinfo() - print the ring's ifqs in its fdinfo
+ * @m: the fdinfo file
+ * @ctx: the ring
+ *
+ * One line per ifq: its id, the device and queue it was bound to (0 and 0
+ * for ZCRX_REG_NODEV) and how many bytes recv-zc delivered without a copy
+ * (net_iovs of the area) and through the copy path.
+ *
+ * Context: process context, ctx->uring_lock held (ifqs come and go under it).
+ */
+void io_zcrx_show_fdinfo(struct seq_file *m, struct io_ring_ctx *ctx)
+{
+	struct io_zcrx_ifq *ifq;
+	unsigned long index;
+
+	lockdep_assert_held(&ctx->uring_lock);
+	xa_for_each(&ctx->zcrx_ctxs, index, ifq)
+		seq_printf(m, "ZcrxIfq%lu:\tifindex=%u rxq=%u zc_bytes=%lld copy_bytes=%lld\n",
+			   index, ifq->if_idx, ifq->if_rxq,
+			   atomic64_read(&ifq->zc_bytes),
+			   atomic64_read(&ifq->copy_bytes));
 }
 
 /**

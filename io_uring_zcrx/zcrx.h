@@ -32,6 +32,8 @@
 #include <net/netmem.h>
 #include <net/page_pool/types.h>
 
+struct seq_file;
+
 #define IO_ZCRX_MAX_ID		1023
 #define IO_ZCRX_MAX_ENTRIES	32768
 #define IO_ZCRX_AREA_MAX	SZ_1G
@@ -85,6 +87,7 @@ struct io_zcrx_ifq {
 	struct net_device	*netdev;
 	netdevice_tracker	netdev_tracker;
 	u32			if_rxq;
+	u32			if_idx;		/* as registered, for fdinfo */
 	struct device		*dev;
 	struct mutex		dma_lock;	/* area DMA map/unmap */
 
@@ -108,6 +111,7 @@ int io_register_zcrx_ctrl(struct io_ring_ctx *ctx, void __user *arg,
 			  unsigned int nr_args);
 int io_zcrx_query(void __user *data, u32 size);
 void io_unregister_zcrx_ifqs(struct io_ring_ctx *ctx);
+void io_zcrx_show_fdinfo(struct seq_file *m, struct io_ring_ctx *ctx);
 void *io_zcrx_mmap_region(struct io_ring_ctx *ctx, loff_t offset,
 			  struct page ***pages, unsigned int *nr_pages);
 
@@ -156,6 +160,11 @@ static inline int io_zcrx_query(void __user *data, u32 size)
 }
 
 static inline void io_unregister_zcrx_ifqs(struct io_ring_ctx *ctx)
+{
+}
+
+static inline void io_zcrx_show_fdinfo(struct seq_file *m,
+				       struct io_ring_ctx *ctx)
 {
 }
 
