@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: MIT
+/*
+ * copy_receiver: the comparison for zcrx_server. The same TCP server, with
+ * the same byte checks and summary line, but receiving the ordinary way:
+ * one IORING_OP_RECV at a time per connection into a buffer of its own
+ * that is reused, so the kernel copies every byte from the socket's pages
+ * into it. Only liburing 2.3's API; the ring has the same setup flags as
+ * zcrx_server's (single issuer, deferred task work).
+ *
+ *   copy_receiver: conns=2 bytes=... secs=... MiB/s=... cpu_s=...
+ *                  zc_bytes=0 copy_bytes=... errors=0
+ *
+ * Without arguments it checks itself over loopback with two connections
+ * from a sender thread.
+ */
+#include "example.h"
+
+#include <liburing.h>
+
+#define UD_ACCEPT	1ull
+#define UD_RECV		2ull
+#define UD(type, i)	(((type) << 32) | (i))
+
+struct opts {
+	int		port;
+	const char	*bind_addr;
+	unsigned int	conns;
+	size_t		buf_len;
+	uint64_t	expect;
+	int		timeout;
+	bool		selfcheck;
+};
+
+struct conn {
+	int		fd;
+	uint8_t		*buf;
+	uint64_t	bytes;
+	bool		done;
+	bool		bad;
+};
+
+struct receiver {
+	const struct opts	*o;
+	struct io_uring		ring;
+	int			lfd;
+	struct conn		conn[EX_MAX_CONNS];
+	unsigned int		accepted, done, errors;
+	uint64_t		bytes;
+	double			t0, t1, c0, c1;
+};
+
+static struct io_uring_sqe *get_sqe(struct receiver *r)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&r->ring);
+
+	if (!sqe) {
+		io_uring_submit(&r->ring);
+		sqe = io_uring_get_sqe(&r->ring);
+		if (!sqe)
+			ex_die("no free SQE");
+	}
+	return sqe;
+}
+
+static void arm_accept(struct receiver *r)
+{
+	struct io_uring_sqe *sqe = get_sqe(r);
+
+	io_uring_prep_accept(sqe, r->lfd, NULL, NULL, 0);
+	sqe->user_data = UD(UD_ACCEPT, 0);
+}
+
+static void arm_recv(struct receiver *r, unsigned int i)
+{
+	struct io_uring_sqe *sqe = get_sqe(r);
+
+	io_uring_prep_recv(sqe, r->conn[i].fd, r->conn[i].buf, r->o->buf_len,
+			   0);
+	sqe->user_data = UD(UD_RECV, i);
+}
+
+static void conn_end(struct receiver *r, unsigned int i)
+{
+	r->conn[i].done = true;
+	close(r->conn[i].fd);
+	r->done++;
+	r->t1 = ex_now();
+	r->c1 = ex_cpu(RUSAGE_THREAD);
+}
+
+static void on_accept(struct receiver *r, int res)
+{
+	unsigned int i = r->accepted;
+
+	if (res < 0)
+		ex_die("accept: %s", strerror(-res));
+	if (!i) {
+		r->t0 = ex_now();
+		r->c0 = ex_cpu(RUSAGE_THREAD);
+	}
+	r->conn[i].fd = res;
+	r->accepted++;
+	arm_recv(r, i);
+	if (r->accepted < r->o->conns)
+		arm_accept(r);
+}
+
+static void on_recv(struct receiver *r, unsigned int i, int res)
+{
+	struct conn *c = &r->conn[i];
+	long bad;
+
+	if (res > 0) {
+		bad = c->bad ? -1 : ex_check(c->buf, c->bytes, res);
+		if (bad >= 0) {
+			uint64_t at = c->bytes + bad;
+
+			fprintf(stderr, "copy_receiver: connection %u: byte %llu is 0x%02x, want 0x%02x\n",
+				i, (unsigned long long)at, c->buf[bad],
+				ex_pattern(at));
+			c->bad = true;
+			r->errors++;
+		}
+		c->bytes += res;
+		r->bytes += res;
+		arm_recv(r, i);
+	} else if (res == 0) {
+		if (r->o->expect && c->bytes != r->o->expect) {
+			fprintf(stderr, "copy_receiver: connection %u: EOF after %llu bytes, want %llu\n",
+				i, (unsigned long long)c->bytes,
+				(unsigned long long)r->o->expect);
+			r->errors++;
+		}
+		conn_end(r, i);
+	} else if (res == -EINTR || res == -EAGAIN) {
+		arm_recv(r, i);
+	} else {
+		fprintf(stderr, "copy_receiver: connection %u: recv failed: %s\n",
+			i, strerror(-res));
+		r->errors++;
+		conn_end(r, i);
+	}
+}
+
+static void serve(struct receiver *r)
+{
+	const struct opts *o = r->o;
+
+	arm_accept(r);
+	while (r->done < o->conns) {
+		struct __kernel_timespec ts = { .tv_sec = o->timeout };
+		struct io_uring_cqe *cqe;
+		unsigned int head, n = 0;
+		int ret;
+
+		ret = io_uring_submit_and_wait_timeout(&r->ring, &cqe, 1, &ts,
+						       NULL);
+		if (ret == -ETIME)
+			ex_die("nothing happened for %d s: %u of %u connections accepted, %u ended, %llu bytes",
+			       o->timeout, r->accepted, o->conns, r->done,
+			       (unsigned long long)r->bytes);
+		if (ret < 0 && ret != -EINTR)
+			ex_die("io_uring_submit_and_wait_timeout: %s",
+			       strerror(-ret));
+		io_uring_for_each_cqe(&r->ring, head, cqe) {
+			unsigned int type = cqe->user_data >> 32;
+			unsigned int i = (unsigned int)cqe->user_data;
+
+			if (type == UD_ACCEPT)
+				on_accept(r, cqe->res);
+			else if (type == UD_RECV && i < r->accepted)
+				on_recv(r, i, cqe->res);
+			else
+				ex_die("CQE with unknown user_data 0x%llx",
+				       (unsigned long long)cqe->user_data);
+			n++;
+		}
+		io_uring_cq_advance(&r->ring, n);
+	}
+}
+
+static int run(const struct opts *o)
+{
+	static struct receiver r;
+	struct io_uring_params p = { 0 };
+	struct ex_sender snd;
+	pthread_t th;
+	unsigned int i;
+	int port = o->port, ret, fail = 0;
+
+	r.o = o;
+	p.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
+	ret = io_uring_queue_init_params(64, &r.ring, &p);
+	if (ret)
+		ex_die("io_uring_queue_init_params: %s", strerror(-ret));
+	for (i = 0; i < o->conns; i++) {
+		r.conn[i].buf = malloc(o->buf_len);
+		if (!r.conn[i].buf)
+			ex_die("out of memory");
+	}
+	r.lfd = ex_listen(o->bind_addr, &port, NULL);
+	fprintf(stderr, "copy_receiver: %zu-byte recv buffers; listening on port %d for %u connection%s\n",
+		o->buf_len, port, o->conns, o->conns == 1 ? "" : "s");
+	if (o->selfcheck) {
+		snd = (struct ex_sender){
+			.host = "127.0.0.1", .port = port, .conns = o->conns,
+			.bytes = o->expect, .msg = 64 << 10, .wait_secs = 10,
+		};
+		if (pthread_create(&th, NULL, ex_send_thread, &snd))
+			ex_die("pthread_create failed");
+	}
+	serve(&r);
+	close(r.lfd);
+	io_uring_queue_exit(&r.ring);
+	ex_summary(r.accepted, r.bytes, r.t1 - r.t0, r.c1 - r.c0, 0,
+		   (long long)r.bytes, r.errors, NULL);
+	if (r.errors)
+		fail = 1;
+	if (o->selfcheck) {
+		pthread_join(th, NULL);
+		if (snd.error[0]) {
+			printf("copy_receiver: FAIL: sender: %s\n", snd.error);
+			fail = 1;
+		}
+		if (r.bytes != o->conns * o->expect) {
+			printf("copy_receiver: FAIL: received %llu bytes, want %llu\n",
+			       (unsigned long long)r.bytes,
+			       (unsigned long long)(o->conns * o->expect));
+			fail = 1;
+		}
+		if (!fail)
+			printf("copy_receiver: PASS: %llu bytes on %u connections through io_uring recv, every byte checked\n",
+			       (unsigned long long)r.bytes, o->conns);
+	} else if (fail) {
+		fprintf(stderr, "copy_receiver: FAILED\n");
+	}
+	return fail;
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: copy_receiver [-p PORT] [-c CONNS] [-s BUF_BYTES] [-e BYTES] [-t SECS] [-b ADDR]\n"
+		"  -p  TCP port (default 9001)    -b  listen address (default: all)\n"
+		"  -c  connections (default 1)    -s  recv buffer per connection (default 64K)\n"
+		"  -e  bytes each connection must bring\n"
+		"  -t  give up after SECS without an event (default 60)\n"
+		"without arguments: a self-check over loopback\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = {
+		.port = 9001, .conns = 1, .buf_len = 64 << 10, .timeout = 60,
+	};
+	int opt;
+
+	ex_prog = "copy_receiver";
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 1) {
+		o.selfcheck = true;
+		o.port = 0;
+		o.conns = 2;
+		o.expect = 32u << 20;
+		return run(&o);
+	}
+	while ((opt = getopt(argc, argv, "p:c:s:e:t:b:h")) != -1) {
+		switch (opt) {
+		case 'p': o.port = atoi(optarg); break;
+		case 'c': o.conns = atoi(optarg); break;
+		case 's': o.buf_len = ex_size(optarg); break;
+		case 'e': o.expect = ex_size(optarg); break;
+		case 't': o.timeout = atoi(optarg); break;
+		case 'b': o.bind_addr = optarg; break;
+		default: usage();
+		}
+	}
+	if (optind != argc || !o.conns || o.conns > EX_MAX_CONNS ||
+	    !o.buf_len || o.buf_len > (1u << 30) || o.timeout <= 0)
+		usage();
+	return run(&o);
+}
