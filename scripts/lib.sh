@@ -18,7 +18,7 @@ PRISTINE=$ZCRX_CACHE/pristine-$KSRC_KVER
 TREE=$ZCRX_CACHE/tree-$KSRC_KVER
 BUILD_UML=$ZCRX_CACHE/build/uml
 BUILD_X86=$ZCRX_CACHE/build/x86_64
-OUT=$ZCRX_CACHE/out
+OUT=${ZCRX_OUT:-$ZCRX_CACHE/out}	# logs, VM binaries; ZCRX_OUT for parallel runs
 PATCH_OUT=$ZCRX_CACHE/patches
 
 export CCACHE_DIR=${CCACHE_DIR:-$ZCRX_CACHE/ccache}

@@ -17,14 +17,16 @@
  *   instance. The ring is full or the queue is stopped: the frame is
  *   dropped and counted, as hardware does.
  * - DMA emulation (NAPI): with header split on, the headers of a TCP
- *   frame are written to a header buffer (from the queue's header page
- *   pool, always ordinary memory) and the payload to PAGE_SIZE buffers
- *   from the queue's payload page pool, which takes memory from a provider
- *   when one is bound to the queue. Frames of up to VNIC_HDR_MAX bytes go
- *   whole to a header buffer. Data is written only at the DMA address the
- *   page pool mapped, through the physical page behind that address, the
- *   way a device writes to memory: the driver never uses a kernel mapping
- *   of a net_iov. No free payload buffer: the frame is dropped and counted.
+ *   frame with payload are written to a header buffer (from the queue's
+ *   header page pool, always ordinary memory) and the payload to PAGE_SIZE
+ *   buffers from the queue's payload page pool, which takes memory from a
+ *   provider when one is bound to the queue (the split threshold is 0).
+ *   Other frames of up to VNIC_HDR_MAX bytes go whole to a header buffer,
+ *   larger ones whole to payload buffers. Data is written only at the DMA
+ *   address the page pool mapped, through the physical page behind that
+ *   address, the way a device writes to memory: the driver never uses a
+ *   kernel mapping of a net_iov. No free payload buffer: the frame is
+ *   dropped and counted.
  * - Checksums of the virtual wire are never wrong: received TCP/UDP frames
  *   are CHECKSUM_UNNECESSARY (the sender's stack computed them, as the
  *   device does not offload transmit checksums).
@@ -81,7 +83,7 @@
 #define VNIC_MAX_RULES		16
 #define VNIC_INDIR_SIZE		128
 #define VNIC_KEY_SIZE		40
-/* Frames up to this size go whole to a header buffer. */
+/* Unsplit frames up to this size go whole to a header buffer. */
 #define VNIC_HDR_MAX		256
 #define VNIC_HDR_HEADROOM	(NET_SKB_PAD + NET_IP_ALIGN)
 #define VNIC_HDR_BUF		SKB_HEAD_ALIGN(VNIC_HDR_HEADROOM + VNIC_HDR_MAX)
@@ -362,20 +364,21 @@ static void vnic_dma_write(dma_addr_t dma, const struct sk_buff *src,
 
 /*
  * Where the device splits @txskb: the length that goes to the header
- * buffer, or 0 when the whole frame goes to payload buffers.
+ * buffer. With header split on (threshold 0), a TCP frame with payload is
+ * split at the end of its TCP header, whatever its size. Other frames go
+ * whole to the header buffer if they fit, else whole to payload buffers
+ * (0).
  */
 static unsigned int vnic_split_len(const struct sk_buff *txskb, bool hds)
 {
+	unsigned int len = txskb->len, off;
 	struct vnic_flow fl;
-	unsigned int off;
 	struct tcphdr _th;
 	const struct tcphdr *th;
 
-	if (txskb->len <= VNIC_HDR_MAX)
-		return txskb->len;
 	if (!hds || !vnic_flow_parse(txskb, &fl) ||
 	    (fl.flow_type != TCP_V4_FLOW && fl.flow_type != TCP_V6_FLOW))
-		return 0;
+		goto unsplit;
 	if (fl.flow_type == TCP_V4_FLOW) {
 		const struct iphdr *iph;
 		struct iphdr _iph;
@@ -387,9 +390,12 @@ static unsigned int vnic_split_len(const struct sk_buff *txskb, bool hds)
 	}
 	th = skb_header_pointer(txskb, off, sizeof(_th), &_th);
 	if (!th || th->doff < 5)
-		return 0;
+		goto unsplit;
 	off += th->doff * 4;
-	return off <= VNIC_HDR_MAX && off < txskb->len ? off : 0;
+	if (off < len && off <= VNIC_HDR_MAX)
+		return off;
+unsplit:
+	return len <= VNIC_HDR_MAX ? len : 0;
 }
 
 /* A header buffer with the first @hlen bytes of @txskb, as an skb. */
@@ -493,12 +499,12 @@ static void vnic_rx_one(struct vnic_rxq *rxq, struct sk_buff *txskb)
 	struct sk_buff *skb;
 	int err = -ENOMEM;
 
-	start = local_clock();
+	start = ktime_get_ns();
 	hlen = vnic_split_len(txskb, READ_ONCE(priv->hds));
 	skb = vnic_rx_head(rxq, txskb, hlen);
 	if (skb)
 		err = vnic_rx_payload(rxq, skb, txskb, hlen, &provider_bytes);
-	start = local_clock() - start;
+	start = ktime_get_ns() - start;
 
 	if (!err && !hlen) {
 		skb->dev = rxq->dev;
@@ -643,6 +649,9 @@ static void vnic_rxq_stop_synced(struct vnic_rxq *rxq,
 {
 	napi_disable(&rxq->napi);
 	vnic_rxq_drain(rxq);
+	/* The pools may outlive this NAPI instance's next enable. */
+	page_pool_disable_direct_recycling(rxq->mem.hdr_pool);
+	page_pool_disable_direct_recycling(rxq->mem.data_pool);
 	*mem = rxq->mem;
 	memset(&rxq->mem, 0, sizeof(rxq->mem));
 	/* Senders stopped for this ring must not wait for it forever. */

@@ -171,7 +171,8 @@ struct zu_recv {
 	/*
 	 * CQEs userspace holds per area page. With NODEV every chunk is
 	 * copied into a buffer of its own, so a CQE must never name a page
-	 * still held: that would be a buffer given out twice.
+	 * still held: that would be a buffer given out twice. (Zero-copy
+	 * chunks may share a page: a frag read in two parts.)
 	 */
 	uint16_t	*page_refs;
 	/*
@@ -259,6 +260,11 @@ void zu_refill_step(struct zu_recv *r);
  * that exactly total bytes arrived.
  */
 void zu_recv_all(struct zu_recv *r);
+/*
+ * The same, but return once at least until bytes arrived (or at EOF),
+ * with the request possibly still armed.
+ */
+void zu_recv_until(struct zu_recv *r, uint64_t until);
 
 /*
  * Wait for one CQE (io_uring_wait_cqe), failing the test on error or if
