@@ -489,6 +489,34 @@ void io_unregister_zcrx_ifqs(struct io_ring_ctx *ctx)
 }
 
 /**
+ * io_release_zcrx_queues() - the ring's file is going: unbind its queues now
+ * @ctx: the ring
+ *
+ * The ring's exit work runs later, in a workqueue. A queue that only this
+ * ring uses is unbound here instead, so that it can be bound again as soon
+ * as close() returns or the process is reaped. The buffers userspace holds
+ * are taken back in the exit work, once no request is left
+ * (io_unregister_zcrx_ifqs()).
+ *
+ * Context: process context (the ring's release), ctx->uring_lock held.
+ */
+void io_release_zcrx_queues(struct io_ring_ctx *ctx)
+{
+	struct io_zcrx_ifq *ifq;
+	unsigned long index;
+
+	lockdep_assert_held(&ctx->uring_lock);
+	xa_for_each(&ctx->zcrx_ctxs, index, ifq) {
+		/*
+		 * One user: no export file exists, so no other ring has
+		 * the ifq and none can import it (EXPORT needs uring_lock).
+		 */
+		if (refcount_read(&ifq->users) == 1)
+			io_zcrx_close_queue(ifq);
+	}
+}
+
+/**
  * io_zcrx_show_fdinfo() - print the ring's ifqs in its fdinfo
  * @m: the fdinfo file
  * @ctx: the ring

@@ -111,6 +111,7 @@ int io_register_zcrx_ctrl(struct io_ring_ctx *ctx, void __user *arg,
 			  unsigned int nr_args);
 int io_zcrx_query(void __user *data, u32 size);
 void io_unregister_zcrx_ifqs(struct io_ring_ctx *ctx);
+void io_release_zcrx_queues(struct io_ring_ctx *ctx);
 void io_zcrx_show_fdinfo(struct seq_file *m, struct io_ring_ctx *ctx);
 void *io_zcrx_mmap_region(struct io_ring_ctx *ctx, loff_t offset,
 			  struct page ***pages, unsigned int *nr_pages);
@@ -160,6 +161,10 @@ static inline int io_zcrx_query(void __user *data, u32 size)
 }
 
 static inline void io_unregister_zcrx_ifqs(struct io_ring_ctx *ctx)
+{
+}
+
+static inline void io_release_zcrx_queues(struct io_ring_ctx *ctx)
 {
 }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * True zero copy end to end: an ifq bound to rx queue 1 of a vnic, a TCP
- * flow steered to that queue by an ntuple rule, 64 MiB received with
+ * flow steered to that queue by an ntuple rule, 24 MiB received with
  * multishot recv-zc through a 4 MiB area, every byte checked (and checked
  * again when its buffer goes back), while a second flow on queue 0 goes
  * through the normal stack. Then the counters must prove the zero copy:
@@ -21,8 +21,8 @@
 #include "zcrx_vnic.h"
 
 #define AREA_LEN	(4 * ZU_MIB)
-#define STREAM_LEN	(64ull * ZU_MIB)
-#define OTHER_LEN	(16ull * ZU_MIB)
+#define STREAM_LEN	(24ull * ZU_MIB)
+#define OTHER_LEN	(8ull * ZU_MIB)
 #define RQ_ENTRIES	4096
 #define ZC_PORT		9000
 #define OTHER_PORT	9001
