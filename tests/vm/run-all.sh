@@ -8,6 +8,8 @@
 # "TEST <name>: PASS|FAIL|SKIP" for each and, last,
 # "VMTESTS: N passed, N failed, N skipped".
 # Test convention: exit 0 = pass, 77 = skip, anything else = fail.
+# IP_LIB_DIR is set to DIR for every test: ip loads the vnic link kind
+# from the plugin DIR/link_vnic.so built beside the tests.
 
 dir=${1:?usage: run-all.sh DIR [GLOB]}
 glob=${2:-t_*}
@@ -15,6 +17,9 @@ tmo=${ZCRX_TEST_TIMEOUT:-120}
 pass=0
 fail=0
 skip=0
+
+IP_LIB_DIR=$(cd "$dir" && pwd) || IP_LIB_DIR=$dir
+export IP_LIB_DIR
 
 if command -v timeout >/dev/null 2>&1; then
 	run_timeout() { timeout "$tmo" "$@"; }
