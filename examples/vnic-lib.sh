@@ -1,0 +1,155 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
+# Helpers of vnic-demo.sh and vnic-bench.sh, sourced (POSIX sh: busybox in
+# the QEMU initramfs, the host's tools under UML). Not a program.
+#
+#   init netns                             a netns of its own
+#   vA 10.77.0.1/24 (sender) <-- vnic --> vB 10.77.0.2/24 (receiver)
+#
+# The receiver's netns is held by a sleeping process made with
+# `unshare -n` and entered with `nsenter -t PID -n`: no `ip netns`, so
+# nothing is mounted and no file is left in /run (under UML /run is the
+# host's). vB's tools run through $RXNS.
+
+VNIC_TX=vA
+VNIC_RX=vB
+VNIC_TX_ADDR=10.77.0.1
+VNIC_RX_ADDR=10.77.0.2
+VNIC_NSPID=
+RXNS=
+
+# Say something on stderr, prefixed with the script's name.
+vnic_msg() {
+	echo "${VNIC_PROG:-vnic}: $*" >&2
+}
+
+# Create the pair, move vB into a new netns, address both ends and bring
+# them up. Returns 0, 77 when the kernel has no vnic, 1 on a failure.
+# $1: a scratch directory.
+vnic_setup() {
+	_d=$1
+	ip link del "$VNIC_TX" 2>/dev/null
+	unshare -n sleep 1000000 &
+	VNIC_NSPID=$!
+	RXNS="nsenter -t $VNIC_NSPID -n"
+	_i=0
+	_me=$(readlink /proc/self/ns/net)
+	while :; do
+		_ns=$(readlink "/proc/$VNIC_NSPID/ns/net" 2>/dev/null)
+		[ -n "$_ns" ] && [ "$_ns" != "$_me" ] && break
+		_i=$((_i + 1))
+		if [ -z "$_ns" ] || [ "$_i" -gt 100 ]; then
+			vnic_msg "cannot make a network namespace with unshare -n"
+			return 1
+		fi
+		sleep 0.1
+	done
+
+	# With the iproute2 plugin (IP_LIB_DIR/link_vnic.so) ip knows
+	# "peer name"; without it the kernel names the peer vnic<N>.
+	if ! ip link add "$VNIC_TX" type vnic peer name "$VNIC_RX" \
+		2>"$_d/ip.err"; then
+		ls /sys/class/net >"$_d/links.before"
+		if ! ip link add "$VNIC_TX" type vnic 2>>"$_d/ip.err"; then
+			if grep -q -i 'unknown device type\|not supported' \
+				"$_d/ip.err"; then
+				vnic_msg "no vnic in this kernel: $(tail -n1 "$_d/ip.err")"
+				return 77
+			fi
+			vnic_msg "cannot create the vnic pair: $(cat "$_d/ip.err")"
+			return 1
+		fi
+		_peer=
+		for _l in /sys/class/net/*; do
+			_l=${_l##*/}
+			[ "$_l" != "$VNIC_TX" ] || continue
+			grep -q -x -F "$_l" "$_d/links.before" || _peer=$_l
+		done
+		if [ -z "$_peer" ] ||
+			! ip link set "$_peer" name "$VNIC_RX"; then
+			vnic_msg "cannot find or rename the peer of $VNIC_TX ($_peer)"
+			return 1
+		fi
+	fi
+	if ! { ip link set "$VNIC_RX" netns "$VNIC_NSPID" &&
+		ip addr add "$VNIC_TX_ADDR/24" dev "$VNIC_TX" &&
+		ip link set "$VNIC_TX" up &&
+		$RXNS ip addr add "$VNIC_RX_ADDR/24" dev "$VNIC_RX" &&
+		$RXNS ip link set "$VNIC_RX" up &&
+		$RXNS ip link set lo up; }; then
+		vnic_msg "cannot configure the pair"
+		return 1
+	fi
+	return 0
+}
+
+# Delete the pair (both ends go) and end the netns. Safe to call twice.
+vnic_cleanup() {
+	ip link del "$VNIC_TX" 2>/dev/null
+	if [ -n "$VNIC_NSPID" ]; then
+		kill "$VNIC_NSPID" 2>/dev/null
+		wait "$VNIC_NSPID" 2>/dev/null
+		VNIC_NSPID=
+	fi
+}
+
+# The MTU of both ends.
+vnic_mtu() {
+	ip link set "$VNIC_TX" mtu "$1" &&
+		$RXNS ip link set "$VNIC_RX" mtu "$1"
+}
+
+# Receive-side steering: RSS over queue 0 only, then TCP dport $1 -> queue
+# $2, dport $3 -> queue $4 ...
+vnic_steer() {
+	$RXNS ethtool -X "$VNIC_RX" equal 1 || return 1
+	while [ $# -ge 2 ]; do
+		$RXNS ethtool -N "$VNIC_RX" flow-type tcp4 dst-port "$1" \
+			action "$2" >/dev/null || return 1
+		shift 2
+	done
+}
+
+# vB's ethtool -S into file $1.
+vnic_stats() {
+	$RXNS ethtool -S "$VNIC_RX" >"$1"
+}
+
+# Counter $3 in stats file $2 minus in $1 (0 if it has no such counter).
+vnic_delta() {
+	awk -v n="$3:" 'FNR == 1 { f++ } $1 == n { v[f] = $2 }
+		END { printf "%.0f\n", v[2] - v[1] }' "$1" "$2"
+}
+
+# Field $2 (name=value) of the last summary line in file $1.
+vnic_field() {
+	sed -n "s|.* $2=\([^ ]*\).*|\1|p" "$1" | tail -n1
+}
+
+# Run one receiver on vB and tcp_sender against it; print the receiver's
+# summary line into $1.out (its stderr into $1.err, the sender's output
+# into $1.tx) and vB's counters before and after into $1.s0 and $1.s1.
+# Returns non-zero if either side failed.
+#   vnic_run FILE_PREFIX PORT CONNS BYTES MSG RECEIVER ARGS...
+vnic_run() {
+	_f=$1 _port=$2 _conns=$3 _bytes=$4 _msg=$5
+	shift 5
+	_host=$VNIC_RX_ADDR
+	[ -n "$RXNS" ] || _host=127.0.0.1
+	[ -z "$RXNS" ] || vnic_stats "$_f.s0"
+	$RXNS "$@" -p "$_port" -c "$_conns" -e "$_bytes" -t 30 \
+		>"$_f.out" 2>"$_f.err" &
+	_rpid=$!
+	"$VNIC_BIN/tcp_sender" -c "$_conns" -b "$_bytes" -s "$_msg" -w 20 \
+		"$_host" "$_port" >"$_f.tx" 2>&1
+	_src=$?
+	wait "$_rpid"
+	_rrc=$?
+	[ -z "$RXNS" ] || vnic_stats "$_f.s1"
+	if [ "$_src" -ne 0 ] || [ "$_rrc" -ne 0 ]; then
+		vnic_msg "$1 failed: sender exit $_src, receiver exit $_rrc"
+		sed 's/^/  /' "$_f.tx" "$_f.err" "$_f.out" >&2
+		return 1
+	fi
+	return 0
+}
