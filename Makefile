@@ -3,7 +3,7 @@
 # Everything built lives in $(ZCRX_CACHE) (default ~/.cache/zcrx-lts).
 
 .PHONY: all demo test setup tree patches checkpatch kunit uml-test \
-	qemu-test x86 vm-progs clean-cache
+	qemu-test x86 vm-progs clean-cache bench
 
 all: demo
 
@@ -34,6 +34,12 @@ kunit: setup
 uml-test: setup
 	@scripts/kunit.sh build
 	@scripts/uml-run.sh
+
+## bench: recv-zc against a copying receiver on a vnic pair, in UML; prints a table
+## (BENCH_ARGS: options of scripts/bench.sh, e.g. BENCH_ARGS="-s 64K -m 1500")
+bench: setup
+	@scripts/kunit.sh build
+	@scripts/bench.sh $(BENCH_ARGS)
 
 x86: setup
 	@scripts/build-x86.sh
