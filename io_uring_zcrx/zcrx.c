@@ -235,6 +235,9 @@ static void io_zcrx_ifq_shutdown(struct io_zcrx_ifq *ifq)
 	io_zcrx_scrub(ifq);
 	/* Buffers that come back from now on must not wait in the ring. */
 	io_zcrx_rq_refill(ifq, NULL);
+	/* Nor in skbs read on one CPU and freed later by another. */
+	if (!ifq->nodev)
+		net_mp_flush_deferred_skbs();
 }
 
 /*

@@ -65,6 +65,7 @@ int main(void)
 	struct zu_ifq z;
 	pthread_t other_th;
 	int lfd, olfd, rx, tx, otx, ret;
+	long pinned;
 	double s;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -129,12 +130,16 @@ int main(void)
 	       r.returned, placed, zv_stat(ZV_RX, "rx1_drops_nobuf"));
 
 	zu_recv_free(&r);
-	io_uring_queue_exit(&ring);
-	zu_ifq_unmap(&z);
 	close(rx);
 	close(lfd);
 	close(other.fd);
 	close(olfd);
+	io_uring_queue_exit(&ring);
+	zu_ifq_unmap(&z);
+	pinned = zu_wait_vmpin(0, 5000);
+	if (pinned)
+		tst_fail("expected every area page unpinned after the ring exit, VmPin is %ld kB",
+			 pinned);
 	zv_pair_delete(&p);
 	return TST_PASS;
 }
