@@ -40,6 +40,34 @@
 char vn_out[4096];
 
 static int vn_home = -1;	/* the test's own network namespace */
+static char vn_ip_path[64];
+
+/*
+ * iproute2's ip, not busybox's: the QEMU initramfs has both, and busybox
+ * sh runs its own applet for a bare "ip" whatever PATH says.
+ */
+static void vn_find_ip(void)
+{
+	static const char * const paths[] = {
+		"/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip",
+	};
+	char real[PATH_MAX];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		if (access(paths[i], X_OK) || !realpath(paths[i], real) ||
+		    !strcmp(basename(real), "busybox"))
+			continue;
+		snprintf(vn_ip_path, sizeof(vn_ip_path), "%s", paths[i]);
+		return;
+	}
+}
+
+const char *vn_ip(void)
+{
+	vn_init();
+	return vn_ip_path[0] ? vn_ip_path : NULL;
+}
 
 void vn_init(void)
 {
@@ -48,6 +76,7 @@ void vn_init(void)
 
 	if (vn_home >= 0)
 		return;
+	vn_find_ip();
 	vn_home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (vn_home < 0)
 		tst_fail("expected to open /proc/thread-self/ns/net, got %s",
@@ -72,11 +101,22 @@ static int vn_status(int st)
 	return WEXITSTATUS(st);
 }
 
+/* "ip" in the commands is iproute2's: a shell function says so. */
+static void vn_cmd(char *cmd, size_t size, const char *fmt, va_list ap)
+{
+	int n = 0;
+
+	vn_init();
+	if (vn_ip_path[0])
+		n = snprintf(cmd, size, "ip() { %s \"$@\"; }; ", vn_ip_path);
+	vsnprintf(cmd + n, size - n, fmt, ap);
+}
+
 static int vn_vsh(const char *fmt, va_list ap)
 {
-	char cmd[1024];
+	char cmd[1100];
 
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	vn_cmd(cmd, sizeof(cmd), fmt, ap);
 	fflush(NULL);
 	return vn_status(system(cmd));
 }
@@ -94,11 +134,11 @@ int vn_sh(const char *fmt, ...)
 
 static int vn_vsh_out(const char *fmt, va_list ap)
 {
-	char cmd[1024], full[1100];
+	char cmd[1100], full[1200];
 	size_t len = 0, n;
 	FILE *f;
 
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	vn_cmd(cmd, sizeof(cmd), fmt, ap);
 	snprintf(full, sizeof(full), "{ %s ; } 2>&1", cmd);
 	vn_out[0] = '\0';
 	fflush(NULL);
@@ -281,6 +321,8 @@ int vn_pair_create(const char *a, const char *b, unsigned int nqueues)
 	int ret;
 
 	vn_init();
+	if (!vn_ip_path[0])
+		tst_fail("expected iproute2's ip in /usr/sbin, /sbin, /usr/bin or /bin, found none (busybox's cannot load link_vnic.so)");
 	dir = getenv("IP_LIB_DIR");
 	snprintf(plugin, sizeof(plugin), "%s/link_vnic.so", dir ? dir : "");
 	if (access(plugin, R_OK))

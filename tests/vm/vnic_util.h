@@ -47,6 +47,13 @@
 void vn_init(void);
 
 /*
+ * The path of iproute2's ip, or NULL if there is only busybox's. The
+ * commands of vn_sh() and friends run it for "ip": busybox sh (the QEMU
+ * initramfs's) would run its own ip applet, which knows no plugins.
+ */
+const char *vn_ip(void);
+
+/*
  * Run a shell command (sh -c, in the calling thread's namespace) and
  * return its exit status, or -1 if it could not run or was killed.
  */
