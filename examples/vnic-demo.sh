@@ -11,11 +11,12 @@
 #                                            tcp dport 9001 -> queue 2: copy_receiver
 #
 # Both receivers get the same traffic (2 connections, VNIC_DEMO_BYTES each,
-# default 32M) one after the other and check every byte. The proof of zero
-# copy: the ifq's zc_bytes in the ring's fdinfo (bytes recv-zc delivered
-# from the area's buffers without a copy) next to rx1_provider_bytes from
-# ethtool -S vB (payload the NIC wrote into the area), while queue 2 puts
-# nothing in provider memory. The NIC's DMA emulation time (rx<q>_dma_ns)
+# default 4M: QEMU without KVM runs a debug kernel slowly) one after the
+# other and check every byte. The proof of zero copy: the ifq's zc_bytes
+# in the ring's fdinfo (bytes recv-zc delivered from the area's buffers
+# without a copy) next to rx1_provider_bytes from ethtool -S vB (payload
+# the NIC wrote into the area), while queue 2 puts nothing in provider
+# memory. The NIC's DMA emulation time (rx<q>_dma_ns)
 # is reported apart: it is the virtual device's cost, a real NIC's DMA
 # engine does that work.
 #
@@ -27,13 +28,16 @@ VNIC_BIN=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=examples/vnic-lib.sh
 . "$VNIC_BIN/vnic-lib.sh"
 
-bytes=${VNIC_DEMO_BYTES:-32M}
+bytes=${VNIC_DEMO_BYTES:-4M}
 conns=2
 msg=64K
 
 tmp=$(mktemp -d /tmp/vnic-demo.XXXXXX) || exit 1
 trap 'vnic_cleanup; rm -rf "$tmp"' EXIT
-trap 'exit 1' INT TERM
+# Killed (the runner's time limit): say how far it got.
+trap 'vnic_msg "killed; receiver and sender output so far:"
+	tail -n 5 "$tmp"/*.out "$tmp"/*.err "$tmp"/*.tx >&2 2>/dev/null
+	exit 143' INT TERM
 
 vnic_setup "$tmp"
 rc=$?
@@ -46,8 +50,10 @@ vnic_steer 9000 1 9001 2 || { vnic_msg "cannot steer the flows"; exit 1; }
 hds=$($RXNS ethtool -g "$VNIC_RX" 2>/dev/null |
 	sed -n 's/^TCP data split:[[:space:]]*//p' | tail -n1)
 
+vnic_msg "recv-zc: zcrx_server -i $VNIC_RX -q 1, $conns x $bytes from tcp_sender"
 vnic_run "$tmp/zc" 9000 "$conns" "$bytes" "$msg" \
 	"$VNIC_BIN/zcrx_server" -i "$VNIC_RX" -q 1 -o || exit 1
+vnic_msg "copy: copy_receiver on queue 2, $conns x $bytes from tcp_sender"
 vnic_run "$tmp/cp" 9001 "$conns" "$bytes" "$msg" \
 	"$VNIC_BIN/copy_receiver" || exit 1
 

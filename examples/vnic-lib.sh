@@ -18,6 +18,16 @@ VNIC_RX_ADDR=10.77.0.2
 VNIC_NSPID=
 RXNS=
 
+# iproute2's ip: busybox sh (and nsenter) run their own ip applet for a
+# bare "ip" whatever PATH says, and it knows no vnic.
+IP=ip
+for _p in /usr/sbin/ip /sbin/ip /usr/bin/ip /bin/ip; do
+	if [ -x "$_p" ] && "$_p" -V 2>/dev/null | grep -q iproute2; then
+		IP=$_p
+		break
+	fi
+done
+
 # Say something on stderr, prefixed with the script's name.
 vnic_msg() {
 	echo "${VNIC_PROG:-vnic}: $*" >&2
@@ -28,7 +38,7 @@ vnic_msg() {
 # $1: a scratch directory.
 vnic_setup() {
 	_d=$1
-	ip link del "$VNIC_TX" 2>/dev/null
+	"$IP" link del "$VNIC_TX" 2>/dev/null
 	unshare -n sleep 1000000 &
 	VNIC_NSPID=$!
 	RXNS="nsenter -t $VNIC_NSPID -n"
@@ -45,12 +55,20 @@ vnic_setup() {
 		sleep 0.1
 	done
 
-	# With the iproute2 plugin (IP_LIB_DIR/link_vnic.so) ip knows
-	# "peer name"; without it the kernel names the peer vnic<N>.
-	if ! ip link add "$VNIC_TX" type vnic peer name "$VNIC_RX" \
-		2>"$_d/ip.err"; then
+	# With the iproute2 plugin (link_vnic.so, beside the test programs)
+	# ip knows "peer name ... netns ..."; without it the kernel names the
+	# peer vnic<N>, which is renamed and moved.
+	if [ ! -f "${IP_LIB_DIR:-/usr/lib/ip}/link_vnic.so" ] &&
+		[ -f "$VNIC_BIN/link_vnic.so" ]; then
+		IP_LIB_DIR=$VNIC_BIN
+		export IP_LIB_DIR
+	fi
+	if "$IP" link add "$VNIC_TX" type vnic peer name "$VNIC_RX" \
+		netns "$VNIC_NSPID" 2>"$_d/ip.err"; then
+		:
+	else
 		ls /sys/class/net >"$_d/links.before"
-		if ! ip link add "$VNIC_TX" type vnic 2>>"$_d/ip.err"; then
+		if ! "$IP" link add "$VNIC_TX" type vnic 2>>"$_d/ip.err"; then
 			if grep -q -i 'unknown device type\|not supported' \
 				"$_d/ip.err"; then
 				vnic_msg "no vnic in this kernel: $(tail -n1 "$_d/ip.err")"
@@ -66,17 +84,17 @@ vnic_setup() {
 			grep -q -x -F "$_l" "$_d/links.before" || _peer=$_l
 		done
 		if [ -z "$_peer" ] ||
-			! ip link set "$_peer" name "$VNIC_RX"; then
-			vnic_msg "cannot find or rename the peer of $VNIC_TX ($_peer)"
+			! "$IP" link set "$_peer" name "$VNIC_RX" ||
+			! "$IP" link set "$VNIC_RX" netns "$VNIC_NSPID"; then
+			vnic_msg "cannot find, rename or move the peer of $VNIC_TX ($_peer)"
 			return 1
 		fi
 	fi
-	if ! { ip link set "$VNIC_RX" netns "$VNIC_NSPID" &&
-		ip addr add "$VNIC_TX_ADDR/24" dev "$VNIC_TX" &&
-		ip link set "$VNIC_TX" up &&
-		$RXNS ip addr add "$VNIC_RX_ADDR/24" dev "$VNIC_RX" &&
-		$RXNS ip link set "$VNIC_RX" up &&
-		$RXNS ip link set lo up; }; then
+	if ! { "$IP" addr add "$VNIC_TX_ADDR/24" dev "$VNIC_TX" &&
+		"$IP" link set "$VNIC_TX" up &&
+		$RXNS "$IP" addr add "$VNIC_RX_ADDR/24" dev "$VNIC_RX" &&
+		$RXNS "$IP" link set "$VNIC_RX" up &&
+		$RXNS "$IP" link set lo up; }; then
 		vnic_msg "cannot configure the pair"
 		return 1
 	fi
@@ -85,7 +103,7 @@ vnic_setup() {
 
 # Delete the pair (both ends go) and end the netns. Safe to call twice.
 vnic_cleanup() {
-	ip link del "$VNIC_TX" 2>/dev/null
+	"$IP" link del "$VNIC_TX" 2>/dev/null
 	if [ -n "$VNIC_NSPID" ]; then
 		kill "$VNIC_NSPID" 2>/dev/null
 		wait "$VNIC_NSPID" 2>/dev/null
@@ -95,17 +113,25 @@ vnic_cleanup() {
 
 # The MTU of both ends.
 vnic_mtu() {
-	ip link set "$VNIC_TX" mtu "$1" &&
-		$RXNS ip link set "$VNIC_RX" mtu "$1"
+	"$IP" link set "$VNIC_TX" mtu "$1" &&
+		$RXNS "$IP" link set "$VNIC_RX" mtu "$1"
 }
 
 # Receive-side steering: RSS over queue 0 only, then TCP dport $1 -> queue
-# $2, dport $3 -> queue $4 ...
+# $2, dport $3 -> queue $4 ... (ethtool 6.1 exits 0 even when the kernel
+# refuses a rule, so its words are read.)
 vnic_steer() {
 	$RXNS ethtool -X "$VNIC_RX" equal 1 || return 1
 	while [ $# -ge 2 ]; do
-		$RXNS ethtool -N "$VNIC_RX" flow-type tcp4 dst-port "$1" \
-			action "$2" >/dev/null || return 1
+		_out=$($RXNS ethtool -N "$VNIC_RX" flow-type tcp4 \
+			dst-port "$1" action "$2" 2>&1)
+		case $_out in
+		*"Added rule"*) ;;
+		*)
+			vnic_msg "ntuple rule dport $1 -> queue $2 refused: $_out"
+			return 1
+			;;
+		esac
 		shift 2
 	done
 }
