@@ -514,7 +514,7 @@ void io_release_zcrx_queues(struct io_ring_ctx *ctx)
 		 * One user: no export file exists, so no other ring has
 		 * the ifq and none can import it (EXPORT needs uring_lock).
 		 */
-		if (refcount_read(&ifq->users) == 1)
+		if (!ifq->nodev && refcount_read(&ifq->users) == 1)
 			io_zcrx_close_queue(ifq);
 	}
 }

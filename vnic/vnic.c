@@ -69,6 +69,7 @@
 #include <linux/tcp.h>
 #include <linux/u64_stats_sync.h>
 #include <linux/udp.h>
+#include <net/gro.h>
 #include <net/ip.h>
 #include <net/netdev_queues.h>
 #include <net/netdev_rx_queue.h>
@@ -126,8 +127,6 @@ struct vnic_rxq {
 	struct net_device	*dev;
 	unsigned int		idx;
 	bool			running;
-	/* a sender stopped a tx queue because this ring was full */
-	bool			peer_stopped;
 	/* drops counted by senders (queue stopped, ring full) */
 	atomic64_t		xmit_drops;
 	struct vnic_rx_stats	stats;
@@ -258,6 +257,9 @@ static int vnic_steer_frame(struct net_device *dev, struct sk_buff *skb)
 		return 0;
 
 	st = rcu_dereference(priv->steer);
+	hash = vnic_toeplitz(st->key, fl.tuple, fl.tuple_len);
+	skb_set_hash(skb, hash, fl.flow_type ? PKT_HASH_TYPE_L4 :
+		     PKT_HASH_TYPE_L3);
 	if (fl.flow_type && (dev->features & NETIF_F_NTUPLE)) {
 		for (i = 0; i < VNIC_MAX_RULES; i++) {
 			const struct vnic_rule *r = &st->rules[i];
@@ -269,27 +271,35 @@ static int vnic_steer_frame(struct net_device *dev, struct sk_buff *skb)
 			return ethtool_get_flow_spec_ring(r->ring_cookie);
 		}
 	}
-
-	hash = vnic_toeplitz(st->key, fl.tuple, fl.tuple_len);
-	skb_set_hash(skb, hash, fl.flow_type ? PKT_HASH_TYPE_L4 :
-		     PKT_HASH_TYPE_L3);
 	return st->indir[hash % VNIC_INDIR_SIZE];
 }
 
 /* Transmit: hand the frame to the peer's rx queue. */
 
-static void vnic_tx_stopped_check(struct net_device *dev,
-				  struct netdev_queue *txq,
-				  struct vnic_rxq *rxq)
+/*
+ * Queue @skb on @rxq's ring. When that fills the ring, stop the sending tx
+ * queue; the receiving NAPI wakes it (vnic_wake_peer()). Producing and
+ * checking for a full ring happen under the producer lock: other tx queues
+ * produce into the same ring.
+ */
+static int vnic_ring_produce(struct vnic_rxq *rxq, struct sk_buff *skb,
+			     struct netdev_queue *txq)
 {
-	if (!__ptr_ring_full(&rxq->ring))
-		return;
-	WRITE_ONCE(rxq->peer_stopped, true);
+	bool full;
+	int err;
+
+	spin_lock(&rxq->ring.producer_lock);
+	err = __ptr_ring_produce(&rxq->ring, skb);
+	full = !err && __ptr_ring_full(&rxq->ring);
+	spin_unlock(&rxq->ring.producer_lock);
+	if (!full)
+		return err;
 	netif_tx_stop_queue(txq);
 	/* Pairs with the barrier in vnic_wake_peer(). */
 	smp_mb();
-	if (!__ptr_ring_full(&rxq->ring))
+	if (!ptr_ring_full(&rxq->ring))
 		netif_tx_start_queue(txq);
+	return 0;
 }
 
 static netdev_tx_t vnic_xmit(struct sk_buff *skb, struct net_device *dev)
@@ -316,12 +326,13 @@ static netdev_tx_t vnic_xmit(struct sk_buff *skb, struct net_device *dev)
 		goto drop;
 	}
 	rxq = &ppriv->rxq[q];
+	skb_tx_timestamp(skb);
 	if (unlikely(!READ_ONCE(rxq->running) ||
-		     ptr_ring_produce(&rxq->ring, skb))) {
+		     vnic_ring_produce(rxq, skb,
+				       netdev_get_tx_queue(dev, txqi)))) {
 		atomic64_inc(&rxq->xmit_drops);
 		goto drop;
 	}
-	vnic_tx_stopped_check(dev, netdev_get_tx_queue(dev, txqi), rxq);
 	napi_schedule(&rxq->napi);
 	rcu_read_unlock();
 
@@ -522,20 +533,36 @@ static void vnic_rx_one(struct vnic_rxq *rxq, struct sk_buff *txskb)
 	napi_gro_receive(&rxq->napi, skb);
 }
 
-/* The ring has room again: wake the sender's tx queues it stopped. */
+/*
+ * The ring has room again: wake the peer's tx queues that are stopped.
+ * Any of them may have stopped for this ring; one that stopped for
+ * another ring stops again at its next frame.
+ */
+static void vnic_wake_txqs(struct net_device *peer)
+{
+	unsigned int i;
+
+	/* Pairs with the barrier in vnic_ring_produce(). */
+	smp_mb();
+	if (!netif_running(peer))
+		return;
+	for (i = 0; i < peer->real_num_tx_queues; i++) {
+		struct netdev_queue *txq = netdev_get_tx_queue(peer, i);
+
+		if (netif_tx_queue_stopped(txq))
+			netif_tx_wake_queue(txq);
+	}
+}
+
+/* NAPI poll consumed frames: BH context, the peer is read under RCU-bh. */
 static void vnic_wake_peer(struct vnic_rxq *rxq)
 {
 	struct vnic_priv *priv = netdev_priv(rxq->dev);
 	struct net_device *peer;
 
-	/* Pairs with the barrier in vnic_tx_stopped_check(). */
-	smp_mb();
-	if (!READ_ONCE(rxq->peer_stopped))
-		return;
-	WRITE_ONCE(rxq->peer_stopped, false);
-	peer = rcu_dereference(priv->peer);
+	peer = rcu_dereference_check(priv->peer, rcu_read_lock_bh_held());
 	if (peer)
-		netif_tx_wake_all_queues(peer);
+		vnic_wake_txqs(peer);
 }
 
 static int vnic_poll(struct napi_struct *napi, int budget)
@@ -590,6 +617,15 @@ static struct page_pool *vnic_pool_create(struct vnic_rxq *rxq, bool data)
 
 static void vnic_mem_free(struct vnic_rxq_mem *mem)
 {
+	/*
+	 * Pools that were never installed (a failed restart) still point
+	 * at a NAPI that may be running; they never held a buffer, so there
+	 * is no direct recycling to stop, only the pointer to drop.
+	 */
+	if (mem->hdr_pool)
+		WRITE_ONCE(mem->hdr_pool->p.napi, NULL);
+	if (mem->data_pool)
+		WRITE_ONCE(mem->data_pool->p.napi, NULL);
 	if (mem->hdr_pool)
 		page_pool_destroy(mem->hdr_pool);
 	if (mem->data_pool)
@@ -638,9 +674,8 @@ static void vnic_wake_peer_locked(struct vnic_rxq *rxq)
 	struct vnic_priv *priv = netdev_priv(rxq->dev);
 	struct net_device *peer = rtnl_dereference(priv->peer);
 
-	WRITE_ONCE(rxq->peer_stopped, false);
-	if (peer && netif_running(peer))
-		netif_tx_wake_all_queues(peer);
+	if (peer)
+		vnic_wake_txqs(peer);
 }
 
 /* Stop @rxq; senders must have been waited for (synchronize_net()). */
@@ -648,6 +683,11 @@ static void vnic_rxq_stop_synced(struct vnic_rxq *rxq,
 				 struct vnic_rxq_mem *mem)
 {
 	napi_disable(&rxq->napi);
+	/* Frames GRO still holds would keep the pools' buffers. */
+	local_bh_disable();
+	napi_gro_flush(&rxq->napi, false);
+	gro_normal_list(&rxq->napi);
+	local_bh_enable();
 	vnic_rxq_drain(rxq);
 	/* The pools may outlive this NAPI instance's next enable. */
 	page_pool_disable_direct_recycling(rxq->mem.hdr_pool);
@@ -1345,6 +1385,10 @@ static struct net_device *vnic_create_peer(struct net *src_net,
 	net = rtnl_link_get_net(src_net, tbp);
 	if (IS_ERR(net))
 		return ERR_CAST(net);
+	if (!ns_capable(net->user_ns, CAP_NET_ADMIN)) {
+		put_net(net);
+		return ERR_PTR(-EPERM);
+	}
 	peer = rtnl_create_link(net, ifname, name_assign_type, &vnic_link_ops,
 				tbp, extack);
 	if (IS_ERR(peer)) {
