@@ -314,6 +314,30 @@ int vn_ns_sh_out(const struct vn_ns *ns, const char *fmt, ...)
 
 /* Pairs */
 
+/* The last pair created, deleted at exit if still there. */
+static char vn_left_a[IFNAMSIZ], vn_left_b[IFNAMSIZ];
+
+static void vn_cleanup(void)
+{
+	if (vn_home < 0 || setns(vn_home, CLONE_NEWNET))
+		return;
+	if (vn_left_a[0] && if_nametoindex(vn_left_a))
+		vn_sh("ip link del %s 2>/dev/null", vn_left_a);
+	if (vn_left_b[0] && if_nametoindex(vn_left_b))
+		vn_sh("ip link del %s 2>/dev/null", vn_left_b);
+}
+
+static void vn_leave_behind(const char *a, const char *b)
+{
+	static bool registered;
+
+	snprintf(vn_left_a, sizeof(vn_left_a), "%s", a);
+	snprintf(vn_left_b, sizeof(vn_left_b), "%s", b);
+	if (!registered)
+		atexit(vn_cleanup);
+	registered = true;
+}
+
 int vn_pair_create(const char *a, const char *b, unsigned int nqueues)
 {
 	char qa[64] = "", plugin[PATH_MAX];
@@ -333,8 +357,10 @@ int vn_pair_create(const char *a, const char *b, unsigned int nqueues)
 			 nqueues, nqueues);
 	ret = vn_sh_out("ip link add %s%s type vnic peer name %s%s", a, qa, b,
 			qa);
-	if (!ret)
+	if (!ret) {
+		vn_leave_behind(a, b);
 		return 0;
+	}
 	if (strstr(vn_out, "Unknown device type") ||
 	    strstr(vn_out, "not supported"))
 		return -EOPNOTSUPP;

@@ -106,6 +106,11 @@ int vn_ns_socket(const struct vn_ns *ns, int domain, int type);
  * Fails the test if link_vnic.so is not in $IP_LIB_DIR.
  */
 int vn_pair_create(const char *a, const char *b, unsigned int nqueues);
+/*
+ * A test that fails leaves no pair behind: at exit the last pair
+ * vn_pair_create() made is deleted if its ends are still in the test's
+ * namespace (ends in a vn_ns go with the namespace).
+ */
 /* The same, skipping the test without vnic and failing it on errors. */
 void vn_pair_create_or_skip(const char *a, const char *b,
 			    unsigned int nqueues);
