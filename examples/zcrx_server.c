@@ -245,7 +245,9 @@ static void on_recv(struct server *s, unsigned int i,
 				   strerror(-res));
 			return;
 		} else if (res == -ENOMEM) {
-			usleep(1000);	/* no free buffer: let some come back */
+			/* no free buffer: hand back ours, let others come back */
+			io_uring_zcrx_rq_commit(&s->rq);
+			usleep(1000);
 		}
 		s->rearms++;
 		arm_recv(s, i);
