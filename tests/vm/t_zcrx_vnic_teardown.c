@@ -12,11 +12,8 @@
  * - receiver killed: a child receiving on the queue gets SIGKILL; the
  *   queue is free again at once: a new registration on it succeeds as
  *   soon as the child is reaped.
- *
- * Under UML only the unregister case runs (see main()).
  */
 #include <signal.h>
-#include <stdbool.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -224,39 +221,17 @@ static void case_killed(void)
 	zv_pair_delete(&p);
 }
 
-/* UML reports the host's machine in uname(); its cpuinfo says UML. */
-static bool running_uml(void)
-{
-	char line[128];
-	bool uml = false;
-	FILE *f = fopen("/proc/cpuinfo", "r");
-
-	while (f && fgets(line, sizeof(line), f))
-		uml |= !strncmp(line, "vendor_id", 9) && strstr(line, "User Mode Linux");
-	if (f)
-		fclose(f);
-	return uml;
-}
-
 /* No argument: every case; else only the one named (killed, restart, unregister). */
 int main(int argc, char **argv)
 {
 	const char *only = argc > 1 ? argv[1] : NULL;
-	bool uml = running_uml();
 
 	signal(SIGPIPE, SIG_IGN);
 	zu_require_zcrx();
-	/*
-	 * UML (not x86) kills itself in the host (SIGSEGV, no oops) after a
-	 * child that had a ring dies, and when the link goes down and up
-	 * under a bound queue; docs/zcrx.md has the note. QEMU runs all.
-	 */
-	if (uml && !only)
-		printf("killed, restart: not run under UML (see docs/zcrx.md)\n");
 	/* First: it forks, which must happen before this process has a ring. */
-	if ((!uml && !only) || (only && !strcmp(only, "killed")))
+	if (!only || !strcmp(only, "killed"))
 		case_killed();
-	if ((!uml && !only) || (only && !strcmp(only, "restart")))
+	if (!only || !strcmp(only, "restart"))
 		case_restart();
 	if (!only || !strcmp(only, "unregister"))
 		case_unregister();
