@@ -51,37 +51,37 @@ int main(void)
 	zv_pair_setup(&p);
 	zu_ring_init_or_die(&ring, 8, 64, 0);
 
-	ret = zv_set_hds(ZV_RX, false);
+	ret = vn_set_hds(VN_B, false);
 	if (ret)
 		tst_fail("expected to switch tcp-data-split off on an unbound %s, got %s",
-			 ZV_RX, zu_errname(ret));
+			 VN_B, zu_errname(ret));
 	expect_bind(&ring, p.ifindex, 1, -EINVAL, -EINVAL,
 		    "binding with header split off");
-	ret = zv_set_hds(ZV_RX, true);
+	ret = vn_set_hds(VN_B, true);
 	if (ret)
 		tst_fail("expected to switch tcp-data-split on again, got %s",
 			 zu_errname(ret));
 
-	expect_bind(&ring, p.ifindex, ZV_QUEUES, -ERANGE, -EINVAL,
+	expect_bind(&ring, p.ifindex, VN_DEF_QUEUES, -ERANGE, -EINVAL,
 		    "binding a queue that does not exist");
 	expect_bind(&ring, p.ifindex + 1000, 1, -ENODEV, -ENODEV,
 		    "binding an ifindex with no device");
 
 	ret = try_bind(&z, &ring, p.ifindex, 1);
 	if (ret)
-		tst_fail("expected to bind %s queue 1, got %s", ZV_RX,
+		tst_fail("expected to bind %s queue 1, got %s", VN_B,
 			 zu_errname(ret));
 	expect_bind(&ring, p.ifindex, 1, -EEXIST, -EEXIST,
 		    "binding a queue that already has a provider");
 
-	ret = zv_set_hds(ZV_RX, false);
+	ret = vn_set_hds(VN_B, false);
 	if (!ret)
 		tst_fail("expected switching tcp-data-split off under a bound queue to fail, it succeeded");
-	if (zv_sh("ethtool -g %s | grep -q 'TCP data split:[[:space:]]*on'",
-		  ZV_RX))
+	if (vn_sh("ethtool -g %s | grep -q 'TCP data split:[[:space:]]*on'",
+		  VN_B))
 		tst_fail("expected tcp-data-split to stay on after the refused change");
-	if (zv_sh("grep -q up /sys/class/net/%s/operstate", ZV_RX))
-		tst_fail("expected %s to stay up after the refused change", ZV_RX);
+	if (vn_sh("grep -q up /sys/class/net/%s/operstate", VN_B))
+		tst_fail("expected %s to stay up after the refused change", VN_B);
 
 	/* The queue is free again as soon as the ring is gone. */
 	io_uring_queue_exit(&ring);

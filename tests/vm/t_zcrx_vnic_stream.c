@@ -71,7 +71,7 @@ int main(void)
 	signal(SIGPIPE, SIG_IGN);
 	zu_require_zcrx();
 	zv_pair_setup(&p);
-	zv_steer(ZV_RX, ZC_PORT, ZC_QUEUE);
+	vn_ntuple_add_or_die(VN_B, "tcp4", ZC_PORT, ZC_QUEUE, -1);
 
 	zu_ring_init_or_die(&ring, 64, 4096, 0);
 	zu_ifq_prepare(&z, &ring, AREA_LEN, RQ_ENTRIES, false);
@@ -81,19 +81,19 @@ int main(void)
 	ret = zu_ifq_register(&z);
 	if (ret)
 		tst_fail("expected to bind an ifq to %s queue %d, got %s",
-			 ZV_RX, ZC_QUEUE, zu_errname(ret));
+			 VN_B, ZC_QUEUE, zu_errname(ret));
 
 	/* The other flow first, so that both run at the same time. */
-	olfd = zv_listen(OTHER_PORT);
+	olfd = vn_listen(VN_B_ADDR, OTHER_PORT);
 	otx = zv_connect(&p, OTHER_PORT);
-	other.fd = zv_accept(olfd, 5000);
+	other.fd = vn_accept(olfd, 5000);
 	if (pthread_create(&other_th, NULL, other_rx_main, &other))
 		tst_fail("expected a receiver thread for the other flow");
 	other_snd = zu_start_sender(otx, OTHER_LEN, 64 * 1024);
 
-	lfd = zv_listen(ZC_PORT);
+	lfd = vn_listen(VN_B_ADDR, ZC_PORT);
 	tx = zv_connect(&p, ZC_PORT);
-	rx = zv_accept(lfd, 5000);
+	rx = vn_accept(lfd, 5000);
 	snd = zu_start_sender(tx, STREAM_LEN, 256 * 1024);
 
 	zu_recv_init(&r, &z, rx, STREAM_LEN, ZU_REFILL_EAGER);
@@ -116,18 +116,18 @@ int main(void)
 	if (info.zc_bytes != STREAM_LEN || info.copy_bytes)
 		tst_fail("expected all %llu bytes zero-copy and none copied, got zc_bytes=%llu copy_bytes=%llu",
 			 STREAM_LEN, info.zc_bytes, info.copy_bytes);
-	placed = zv_stat(ZV_RX, "rx1_provider_bytes");
-	placed0 = zv_stat(ZV_RX, "rx0_provider_bytes");
+	placed = vn_stat(VN_B, "rx1_provider_bytes");
+	placed0 = vn_stat(VN_B, "rx0_provider_bytes");
 	if (placed < (long long)STREAM_LEN || placed0)
 		tst_fail("expected vnic to place >= %llu payload bytes in provider memory on queue 1 and none on queue 0, got %lld and %lld",
 			 STREAM_LEN, placed, placed0);
-	if (zv_stat(ZV_RX, "rx0_packets") <= 0)
+	if (vn_stat(VN_B, "rx0_packets") <= 0)
 		tst_fail("expected the other flow's packets on queue 0");
 
 	s = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 	printf("%llu bytes zero-copy in %lu CQEs, %.2f s (%.1f MiB/s), copied 0; %lu buffers returned; queue 1 placed %lld B in the area, dropped %lld frames for lack of buffers\n",
 	       (unsigned long long)r.bytes, r.cqes, s, r.bytes / ZU_MIB / s,
-	       r.returned, placed, zv_stat(ZV_RX, "rx1_drops_nobuf"));
+	       r.returned, placed, vn_stat(VN_B, "rx1_drops_nobuf"));
 
 	zu_recv_free(&r);
 	close(rx);

@@ -45,7 +45,7 @@ static void bind_ifq_or_die(struct zu_ifq *z, struct io_uring *ring,
 
 	if (ret)
 		tst_fail("expected to bind an ifq to %s queue %d, got %s",
-			 ZV_RX, QUEUE, zu_errname(ret));
+			 VN_B, QUEUE, zu_errname(ret));
 }
 
 /* A steered connection, the sender writing total bytes. */
@@ -54,9 +54,9 @@ static int stream_start(struct zv_pair *p, uint64_t total,
 {
 	int tx, rx;
 
-	*lfd = zv_listen(PORT);
+	*lfd = vn_listen(VN_B_ADDR, PORT);
 	tx = zv_connect(p, PORT);
-	rx = zv_accept(*lfd, 5000);
+	rx = vn_accept(*lfd, 5000);
 	*snd = zu_start_sender(tx, total, 128 * 1024);
 	return rx;
 }
@@ -74,14 +74,14 @@ static void case_restart(void)
 	int lfd, rx;
 
 	zv_pair_setup(&p);
-	zv_steer(ZV_RX, PORT, QUEUE);
+	vn_ntuple_add_or_die(VN_B, "tcp4", PORT, QUEUE, -1);
 	bind_ifq_or_die(&z, &ring, &p);
 	rx = stream_start(&p, total, &snd, &lfd);
 	zu_recv_init(&r, &z, rx, total, ZU_REFILL_EAGER);
 	r.recheck = true;
 
 	zu_recv_until(&r, 6 * ZU_MIB);
-	zv_sh_or_die("ip link set %s down && ip link set %s up", ZV_RX, ZV_RX);
+	vn_sh_or_die("ip link set %s down && ip link set %s up", VN_B, VN_B);
 	zu_recv_all(&r);
 	zu_wait_sender(snd);
 
@@ -92,7 +92,7 @@ static void case_restart(void)
 			 (unsigned long long)total, info.zc_bytes,
 			 info.copy_bytes);
 	printf("restart: %llu bytes zero-copy across a down/up of %s\n",
-	       (unsigned long long)total, ZV_RX);
+	       (unsigned long long)total, VN_B);
 	zu_recv_free(&r);
 	close(rx);
 	close(lfd);
@@ -118,7 +118,7 @@ static void case_unregister(void)
 	int lfd, rx;
 
 	zv_pair_setup(&p);
-	zv_steer(ZV_RX, PORT, QUEUE);
+	vn_ntuple_add_or_die(VN_B, "tcp4", PORT, QUEUE, -1);
 	bind_ifq_or_die(&z, &ring, &p);
 	rx = stream_start(&p, total, &snd, &lfd);
 	zu_recv_init(&r, &z, rx, total, ZU_REFILL_EAGER);
@@ -188,7 +188,7 @@ static void case_killed(void)
 	char c;
 
 	zv_pair_setup(&p);
-	zv_steer(ZV_RX, PORT, QUEUE);
+	vn_ntuple_add_or_die(VN_B, "tcp4", PORT, QUEUE, -1);
 	if (pipe(pfd))
 		tst_fail("expected a pipe");
 	fflush(NULL);
