@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# The benchmark: boot the UML kernel ($BUILD_UML/linux, as uml-run.sh does)
-# on the host's root and run examples/vnic-bench.sh in it: zcrx_server
-# bound to a steered vnic rx queue against copy_receiver on another queue
-# of the same pair, for several send() sizes and MTUs, then print the
-# table. Without vnic in the kernel (or with -l) the guest compares NODEV
+# The benchmark: build a UML kernel without the debug options of the test
+# kernels ($ZCRX_CACHE/build/uml-bench, config/uml-bench.kunitconfig: no
+# KASAN, lockdep or kmemleak, so kernel code runs at native speed), boot it
+# on the host's root as uml-run.sh does and run examples/vnic-bench.sh in
+# it: zcrx_server bound to a steered vnic rx queue against copy_receiver on
+# another queue of the same pair, for several send() sizes and MTUs, then
+# print the table. -d uses the debug test kernel ($BUILD_UML) instead.
+# Without vnic in the kernel (or with -l) the guest compares NODEV
 # recv-zc with copy_receiver over loopback, which shows the plumbing only.
 #
 # UML has one CPU: sender, receiver and the NIC's softirq share it, so
@@ -12,19 +15,21 @@
 # what hardware does. Nothing here checks a number; the run fails only if
 # a byte was wrong, a program failed or the kernel log has an error.
 #
-# Usage: scripts/bench.sh [-t SECONDS] [-b BYTES] [-c CONNS] [-s SIZES] [-m MTUS] [-l]
+# Usage: scripts/bench.sh [-t SECONDS] [-b BYTES] [-c CONNS] [-s SIZES] [-m MTUS] [-l] [-d]
 #   -t  time limit of the whole boot (default 1200)
 #   -b  bytes per connection and run (default 32M)
 #   -c  connections (default 2)
 #   -s  send() sizes, comma separated (default 4K,64K,1M)
 #   -m  MTUs, comma separated (default 1500,9000)
 #   -l  loopback and NODEV even if the kernel has vnic
+#   -d  the debug test kernel (KASAN, lockdep), not the bench kernel
 . "$(dirname "$0")/lib.sh"
 . "$ZCRX_ROOT/scripts/vm-common.sh"
 
 tmo=1200
 args=()
-while getopts t:b:c:s:m:l opt; do
+debug=0
+while getopts t:b:c:s:m:ld opt; do
 	case $opt in
 	t) tmo=$OPTARG ;;
 	b | c | s | m)
@@ -32,15 +37,31 @@ while getopts t:b:c:s:m:l opt; do
 		args+=("-$opt" "$OPTARG")
 		;;
 	l) args+=(-l) ;;
-	*) die "usage: $0 [-t SECONDS] [-b BYTES] [-c CONNS] [-s SIZES] [-m MTUS] [-l]" ;;
+	d) debug=1 ;;
+	*) die "usage: $0 [-t SECONDS] [-b BYTES] [-c CONNS] [-s SIZES] [-m MTUS] [-l] [-d]" ;;
 	esac
 done
 
-linux=$BUILD_UML/linux
-[ -x "$linux" ] || die "no UML kernel at $linux: build it with scripts/kunit.sh build"
-grep -q '^CONFIG_HOSTFS=y' "$BUILD_UML/.config" ||
+if [ "$debug" -eq 1 ]; then
+	build=$BUILD_UML
+	[ -x "$build/linux" ] ||
+		die "no UML kernel at $build/linux: build it with scripts/kunit.sh build"
+else
+	build=$ZCRX_CACHE/build/uml-bench
+	"$ZCRX_ROOT/scripts/apply.sh"
+	mkdir -p "$build" "$OUT"
+	(cd "$TREE" && run_logged "$OUT/bench-build.log" "UML bench kernel build" \
+		python3 tools/testing/kunit/kunit.py build --build_dir="$build" \
+		--kunitconfig="$ZCRX_ROOT/config/uml-bench.kunitconfig" \
+		--jobs="$JOBS" --make_options "CC=$(kcc)") ||
+		die "building the bench kernel failed: see $OUT/bench-build.log"
+fi
+linux=$build/linux
+grep -q '^CONFIG_HOSTFS=y' "$build/.config" ||
 	die "$linux lacks CONFIG_HOSTFS=y: it cannot boot the host's root"
-grep -q '^CONFIG_VNIC=y' "$BUILD_UML/.config" ||
+grep -q '^CONFIG_KASAN=y' "$build/.config" &&
+	msg "note: $linux has KASAN: figures are not native speed"
+grep -q '^CONFIG_VNIC=y' "$build/.config" ||
 	msg "the UML kernel has no vnic: the bench falls back to loopback"
 
 vm_build_tests
