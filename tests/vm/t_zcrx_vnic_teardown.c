@@ -14,6 +14,7 @@
  *   soon as the child is reaped.
  */
 #include <signal.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -61,99 +62,102 @@ static int stream_start(struct zv_pair *p, uint64_t total,
 	return rx;
 }
 
+/* One case: a pair, an ifq bound to its queue, a steered stream. */
+struct tcase {
+	struct zv_pair		p;
+	struct io_uring		ring;
+	struct zu_ifq		z;
+	struct zu_recv		r;
+	struct zu_sender	*snd;
+	int			lfd, rx;
+	long			pinned_before;
+	bool			pair_gone;
+};
+
+static void tcase_start(struct tcase *t, uint64_t total)
+{
+	t->pinned_before = zu_vmpin_kb();
+	t->pair_gone = false;
+	zv_pair_setup(&t->p);
+	vn_ntuple_add_or_die(VN_B, "tcp4", PORT, QUEUE, -1);
+	bind_ifq_or_die(&t->z, &t->ring, &t->p);
+	t->rx = stream_start(&t->p, total, &t->snd, &t->lfd);
+	zu_recv_init(&t->r, &t->z, t->rx, total, ZU_REFILL_EAGER);
+	t->r.recheck = true;
+}
+
+/* Everything goes; every page of the area must be unpinned after. */
+static long tcase_end(struct tcase *t, const char *name)
+{
+	long pinned;
+
+	zu_recv_free(&t->r);
+	close(t->rx);
+	close(t->lfd);
+	io_uring_queue_exit(&t->ring);
+	zu_ifq_unmap(&t->z);
+	if (!t->pair_gone)
+		zv_pair_delete(&t->p);
+	pinned = zu_wait_vmpin(t->pinned_before, 5000);
+	if (pinned > t->pinned_before)
+		tst_fail("%s: expected VmPin back to %ld kB after the ring exit, got %ld kB",
+			 name, t->pinned_before, pinned);
+	return pinned;
+}
+
 static void case_restart(void)
 {
 	const uint64_t total = 16ull * ZU_MIB;
-	long pinned_before = zu_vmpin_kb(), pinned;
 	struct zv_ifq_info info;
-	struct zu_sender *snd;
-	struct io_uring ring;
-	struct zv_pair p;
-	struct zu_recv r;
-	struct zu_ifq z;
-	int lfd, rx;
+	struct tcase t;
 
-	zv_pair_setup(&p);
-	vn_ntuple_add_or_die(VN_B, "tcp4", PORT, QUEUE, -1);
-	bind_ifq_or_die(&z, &ring, &p);
-	rx = stream_start(&p, total, &snd, &lfd);
-	zu_recv_init(&r, &z, rx, total, ZU_REFILL_EAGER);
-	r.recheck = true;
-
-	zu_recv_until(&r, 6 * ZU_MIB);
+	tcase_start(&t, total);
+	zu_recv_until(&t.r, 6 * ZU_MIB);
 	vn_sh_or_die("ip link set %s down && ip link set %s up", VN_B, VN_B);
-	zu_recv_all(&r);
-	zu_wait_sender(snd);
+	zu_recv_all(&t.r);
+	zu_wait_sender(t.snd);
 
-	if (zv_ifq_info(ring.ring_fd, z.id, &info))
-		tst_fail("expected a ZcrxIfq%u line in the ring's fdinfo", z.id);
+	if (zv_ifq_info(t.ring.ring_fd, t.z.id, &info))
+		tst_fail("expected a ZcrxIfq%u line in the ring's fdinfo",
+			 t.z.id);
 	if (info.zc_bytes != total || info.copy_bytes)
 		tst_fail("restart: expected %llu bytes zero-copy and none copied across the queue restart, got zc_bytes=%llu copy_bytes=%llu",
 			 (unsigned long long)total, info.zc_bytes,
 			 info.copy_bytes);
 	printf("restart: %llu bytes zero-copy across a down/up of %s\n",
 	       (unsigned long long)total, VN_B);
-	zu_recv_free(&r);
-	close(rx);
-	close(lfd);
-	io_uring_queue_exit(&ring);
-	zu_ifq_unmap(&z);
-	zv_pair_delete(&p);
-	pinned = zu_wait_vmpin(pinned_before, 5000);
-	if (pinned > pinned_before)
-		tst_fail("restart: expected VmPin back to %ld kB after the ring exit, got %ld kB",
-			 pinned_before, pinned);
+	tcase_end(&t, "restart");
 }
 
 static void case_unregister(void)
 {
-	const uint64_t total = 64ull * ZU_MIB;
-	long pinned_before = zu_vmpin_kb(), pinned;
-	struct zu_sender *snd;
-	struct io_uring ring;
-	struct zv_pair p;
-	struct zu_recv r;
-	struct zu_ifq z;
+	struct tcase t;
 	size_t held;
-	int lfd, rx;
+	long pinned;
 
-	zv_pair_setup(&p);
-	vn_ntuple_add_or_die(VN_B, "tcp4", PORT, QUEUE, -1);
-	bind_ifq_or_die(&z, &ring, &p);
-	rx = stream_start(&p, total, &snd, &lfd);
-	zu_recv_init(&r, &z, rx, total, ZU_REFILL_EAGER);
-	r.recheck = true;
-	zu_recv_until(&r, 3 * ZU_MIB);
+	tcase_start(&t, 64ull * ZU_MIB);
+	zu_recv_until(&t.r, 3 * ZU_MIB);
 	/*
 	 * Keep what comes next. The NIC drops when the area runs out, so
 	 * hold less than the area (half of it).
 	 */
-	r.refill = ZU_REFILL_LAZY;
-	zu_recv_until(&r, r.bytes + AREA_LEN / 4);
+	t.r.refill = ZU_REFILL_LAZY;
+	zu_recv_until(&t.r, t.r.bytes + AREA_LEN / 4);
 
 	/* Gone while userspace holds buffers and the request is armed. */
-	if (zv_pair_delete(&p))
+	if (zv_pair_delete(&t.p))
 		tst_fail("unregister: expected to delete the pair under a bound queue");
-	held = zu_held(&r);
+	t.pair_gone = true;
+	held = zu_held(&t.r);
 	/* Still readable and unchanged (recheck), then given back. */
-	while (zu_held(&r))
-		if (!zu_return_held(&r, SIZE_MAX) || zu_flush_rq(&z))
+	while (zu_held(&t.r))
+		if (!zu_return_held(&t.r, SIZE_MAX) || zu_flush_rq(&t.z))
 			tst_fail("unregister: expected held buffers to go back through the refill ring after the netdev went");
-
-	close(rx);
-	close(lfd);
-	io_uring_queue_exit(&ring);
 	/*
 	 * The sender's link is gone with the pair: it stays blocked in
 	 * send() until the process exits, so it is not joined.
 	 */
-	(void)snd;
-	zu_recv_free(&r);
-	zu_ifq_unmap(&z);
-	pinned = zu_wait_vmpin(pinned_before, 5000);
-	if (pinned > pinned_before)
-		tst_fail("unregister: expected VmPin back to %ld kB after the ring exit, got %ld kB",
-			 pinned_before, pinned);
+	pinned = tcase_end(&t, "unregister");
 	printf("unregister: netdev deleted with %zu buffers held; all returned, VmPin %ld kB\n",
 	       held, pinned);
 }
