@@ -45,12 +45,8 @@ static void read_q(struct q *q)
 	struct vn_stats s;
 	unsigned int i;
 	char name[32];
-	int ret;
 
-	ret = vn_stats_read(VN_B, &s);
-	if (ret)
-		tst_fail("expected to read ethtool -S %s, got %s", VN_B,
-			 strerror(-ret));
+	vn_stats_read_or_die(VN_B, &s);
 	for (i = 0; i < NQ; i++) {
 		snprintf(name, sizeof(name), "rx%u_packets", i);
 		q->packets[i] = vn_stats_get(&s, name);

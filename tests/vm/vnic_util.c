@@ -667,18 +667,23 @@ long long vn_stat_or_die(const char *ifname, const char *name)
 	return v;
 }
 
+void vn_stats_read_or_die(const char *ifname, struct vn_stats *s)
+{
+	int ret = vn_stats_read(ifname, s);
+
+	if (ret)
+		tst_fail("expected to read the ethtool -S counters of %s, got %s",
+			 ifname, strerror(-ret));
+}
+
 long long vn_stat_sum(const char *ifname, const char *fmt, unsigned int nq)
 {
 	long long sum = 0, v;
 	struct vn_stats s;
 	unsigned int q;
 	char name[64];
-	int ret;
 
-	ret = vn_stats_read(ifname, &s);
-	if (ret)
-		tst_fail("expected to read the ethtool -S counters of %s, got %s",
-			 ifname, strerror(-ret));
+	vn_stats_read_or_die(ifname, &s);
 	for (q = 0; q < nq; q++) {
 		snprintf(name, sizeof(name), fmt, q);
 		v = vn_stats_get(&s, name);

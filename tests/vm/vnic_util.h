@@ -163,6 +163,8 @@ struct vn_stats {
 
 /* 0 or -errno. */
 int vn_stats_read(const char *ifname, struct vn_stats *s);
+/* vn_stats_read(), failing the test if the counters cannot be read. */
+void vn_stats_read_or_die(const char *ifname, struct vn_stats *s);
 void vn_stats_free(struct vn_stats *s);
 /* The counter called name, or -ENOENT. */
 long long vn_stats_get(const struct vn_stats *s, const char *name);
