@@ -10,6 +10,7 @@
 "$ZCRX_ROOT/scripts/setup.sh"
 "$ZCRX_ROOT/scripts/build-x86.sh"
 
+mkdir -p "$OUT"
 rc=0
 "$ZCRX_ROOT/scripts/qemu-run.sh" -f 't_example_*' >"$OUT/demo.log" 2>&1 || rc=$?
 log=$OUT/qemu.log

@@ -2,7 +2,9 @@
 # Common settings for the zcrx-lts scripts. Source it; do not run it.
 #
 # Everything derived from the kernel (the Debian source, the patched tree, the
-# build folders, ccache) lives in $ZCRX_CACHE, outside the clone.
+# build folders, logs) lives in $ZCRX_CACHE, outside the clone. The compiler
+# cache lives apart from it in $CCACHE_DIR, so an empty $ZCRX_CACHE (a fresh
+# machine, or .ci/run) still reuses earlier compiles.
 
 set -euo pipefail
 
@@ -21,7 +23,7 @@ BUILD_X86=$ZCRX_CACHE/build/x86_64
 OUT=${ZCRX_OUT:-$ZCRX_CACHE/out}	# logs, VM binaries; ZCRX_OUT for parallel runs
 PATCH_OUT=$ZCRX_CACHE/patches
 
-export CCACHE_DIR=${CCACHE_DIR:-$ZCRX_CACHE/ccache}
+export CCACHE_DIR=${CCACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/zcrx-lts-ccache}
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
 
 JOBS=${JOBS:-$(nproc)}
