@@ -1,51 +1,72 @@
 # SPDX-License-Identifier: GPL-2.0
 # zcrx-lts: io_uring zero-copy receive for Linux 6.12 LTS.
-# Everything built lives in $(ZCRX_CACHE) (default ~/.cache/zcrx-lts).
+# Everything built lives in $(ZCRX_CACHE) (default ~/.cache/zcrx-lts), the
+# compiler cache in $(CCACHE_DIR) (default ~/.cache/zcrx-lts-ccache).
+#
+# A line "## target: what it does" documents a target for `make help`; plain
+# `make` prints that list instead of starting a build.
 
-.PHONY: all demo test setup tree patches checkpatch kunit uml-test \
-	qemu-test x86 vm-progs clean-cache bench
+.PHONY: help demo test setup tree patches checkpatch kunit uml-test \
+	qemu-test x86 bench check-versions clean-cache
 
-all: demo
+## help: list the targets (what plain `make` does)
+help:
+	@echo "zcrx-lts: io_uring zero-copy receive for Linux 6.12 LTS"
+	@echo "The README's two commands are 'make demo' and 'make test'."
+	@echo
+	@sed -n 's/^## \([a-z0-9-]*\): \(.*\)/\1\t\2/p' $(MAKEFILE_LIST) | \
+		awk -F'\t' '{ printf "  make %-16s %s\n", $$1, $$2 }'
 
-## demo: fetch and patch 6.12, build, boot in QEMU and show what works
+## demo: fetch and patch 6.12, build, boot in QEMU and show zcrx working
 demo:
 	@scripts/demo.sh
 
-## test: every test; ends with "N passed, N failed"
+## test: every test (checkpatch, series, host, KUnit, UML, QEMU); "N passed, N failed"
 test:
 	@scripts/test.sh
 
+## setup: install the Debian packages the project needs (apt-get)
 setup:
 	@scripts/setup.sh
 
+## tree: fetch Debian's 6.12 source and apply the series to the working tree
 tree: setup
 	@scripts/apply.sh
 
-## patches: export the series (and check it applies to pristine 6.12)
+## patches: export the series as numbered patches and check they apply
 patches: setup
 	@scripts/patches-check.sh
 
+## checkpatch: checkpatch.pl --strict on every patch of the series
 checkpatch: setup
 	@scripts/checkpatch.sh
 
+## kunit: build the UML kernel and run the KUnit suites
 kunit: setup
 	@scripts/kunit.sh run
 
+## uml-test: the VM tests of tests/vm in the UML kernel on the host's root
 uml-test: setup
 	@scripts/kunit.sh build
 	@scripts/uml-run.sh
 
-## bench: recv-zc against a copying receiver on a vnic pair, in UML; prints a table
-## (BENCH_ARGS: options of scripts/bench.sh, e.g. BENCH_ARGS="-s 64K -m 1500")
+## x86: build the x86_64 debug kernel (KASAN, lockdep, kmemleak)
+x86: setup
+	@scripts/build-x86.sh
+
+## qemu-test: boot the x86_64 kernel under QEMU: KUnit at boot, the VM tests
+qemu-test: x86
+	@scripts/qemu-run.sh
+
+## bench: recv-zc against a copying receiver on a vnic pair, in UML (BENCH_ARGS)
 bench: setup
 	@scripts/kunit.sh build
 	@scripts/bench.sh $(BENCH_ARGS)
 
-x86: setup
-	@scripts/build-x86.sh
+## check-versions: apply the series to every linux-source-6.12 Debian offers
+check-versions: setup
+	@scripts/check-versions.sh $(CHECK_ARGS)
 
-qemu-test: x86
-	@scripts/qemu-run.sh
-
+## clean-cache: remove the build cache (ZCRX_CACHE), not the compiler cache
 clean-cache:
 	rm -rf "$${ZCRX_CACHE:-$$HOME/.cache/zcrx-lts}"

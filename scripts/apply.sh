@@ -32,7 +32,7 @@ while read -r f; do
 	fi
 done <"$stage.list"
 
-for p in "$PATCH_OUT"/*.patch; do
+for p in $(series_patches "$PATCH_OUT"); do
 	patch -p1 -s -f --no-backup-if-mismatch -d "$stage" <"$p" >"$stage.log" 2>&1 || {
 		cat "$stage.log" >&2
 		die "$(basename "$p") does not apply to the pristine $KSRC_KVER source"
@@ -60,4 +60,4 @@ while read -r f; do
 done <"$TREE/.zcrx-touched"
 cp "$stage.list" "$TREE/.zcrx-touched"
 rm -rf "$stage" "$stage.list" "$stage.log"
-msg "tree up to date ($(ls "$PATCH_OUT" | wc -l) patches, $changed files written)"
+msg "tree up to date ($(series_patches "$PATCH_OUT" | wc -l) patches, $changed files written)"

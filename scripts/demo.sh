@@ -18,7 +18,8 @@ log=$OUT/qemu.log
 echo
 echo "== zcrx-lts demo =="
 echo "kernel:  $(tr -d '\r' <"$log" | grep -a -m1 -o 'Linux version [^ ]*' || echo '?')"
-echo "series:  $(ls "$PATCH_OUT" | wc -l) patches on Debian's $KSRC_PKG $KSRC_DEBVER ($PATCH_OUT)"
+echo "series:  $(ls "$PATCH_OUT"/*.patch | wc -l) patches on Debian's $KSRC_PKG $KSRC_DEBVER ($PATCH_OUT)," \
+	"+ $(ls "$PATCH_OUT"/test/*.patch | wc -l) test-only (vnic)"
 echo "KUnit:   $(sed -n 's/.*Testing complete. //p' "$OUT/qemu-kunit.log" 2>/dev/null |
 	tail -n1) at boot ($(tr -d '\r' <"$log" | sed -n 's/^KUNIT-SUITE \([^:]*\):.*/\1/p' |
 	tr '\n' ' ' | sed 's/ $//'))"

@@ -6,18 +6,36 @@
 
 [ -f "$PRISTINE/.zcrx-pristine" ] && exit 0
 
-dl=$ZCRX_CACHE/dl
-mkdir -p "$dl"
-deb=$(ls "$dl"/${KSRC_PKG}_*.deb 2>/dev/null | head -n1 || true)
+# The .deb of exactly $KSRC_DEBVER in $DL (apt-get download writes an
+# epoch's ':' as %3a and keeps '~'), or nothing.
+find_deb() {
+	local f v
+	for f in "$DL"/"${KSRC_PKG}"_*.deb; do
+		[ -f "$f" ] || continue
+		v=$(dpkg-deb -f "$f" Version 2>/dev/null) || continue
+		[ "$v" = "$KSRC_DEBVER" ] && { echo "$f"; return; }
+	done
+}
+
+mkdir -p "$DL"
+deb=$(find_deb)
 if [ -z "$deb" ]; then
 	msg "downloading $KSRC_PKG=$KSRC_DEBVER"
-	(cd "$dl" && apt-get download "$KSRC_PKG=$KSRC_DEBVER") >&2 || {
-		msg "apt has these versions of $KSRC_PKG:"
-		apt-cache policy "$KSRC_PKG" >&2 || true
-		die "cannot download $KSRC_PKG=$KSRC_DEBVER (run 'apt-get update'?" \
-		    "the version is pinned in scripts/lib.sh)"
-	}
-	deb=$(ls "$dl"/${KSRC_PKG}_*.deb | head -n1)
+	if ! (cd "$DL" && apt-get download "$KSRC_PKG=$KSRC_DEBVER") >&2; then
+		# A fresh machine's package lists may not know the version yet.
+		msg "updating the package lists (apt-get update)"
+		SUDO=
+		[ "$(id -u)" -eq 0 ] || SUDO=sudo
+		$SUDO apt-get update -qq >&2 || true
+		(cd "$DL" && apt-get download "$KSRC_PKG=$KSRC_DEBVER") >&2 || {
+			msg "apt has these versions of $KSRC_PKG:"
+			apt-cache policy "$KSRC_PKG" >&2 || true
+			die "cannot download $KSRC_PKG=$KSRC_DEBVER (the version" \
+			    "is pinned in scripts/lib.sh, KSRC_PIN)"
+		}
+	fi
+	deb=$(find_deb)
+	[ -n "$deb" ] || die "apt-get download left no $KSRC_PKG $KSRC_DEBVER .deb in $DL"
 fi
 
 tmp=$ZCRX_CACHE/extract.$$

@@ -11,17 +11,27 @@ set -euo pipefail
 ZCRX_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ZCRX_CACHE=${ZCRX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/zcrx-lts}
 
-# The one place the kernel source is pinned.
+# The one place the kernel source is pinned: the newest version of Debian's
+# linux-source-6.12 that `make check-versions` found good. ZCRX_KSRC_DEBVER
+# picks another one (check-versions does); its trees, builds and logs then
+# get the version in their folder names, apart from the pinned one's.
 KSRC_PKG=linux-source-6.12
-KSRC_DEBVER=6.12.117-1~deb12u1
-KSRC_KVER=6.12.117
+KSRC_PIN=6.12.117-1~deb12u1
+KSRC_DEBVER=${ZCRX_KSRC_DEBVER:-$KSRC_PIN}
+KSRC_KVER=${KSRC_DEBVER%%-*}
+if [ "$KSRC_DEBVER" = "$KSRC_PIN" ]; then
+	ksrc_sfx=
+else
+	ksrc_sfx=-$KSRC_KVER
+fi
 
+DL=$ZCRX_CACHE/dl
 PRISTINE=$ZCRX_CACHE/pristine-$KSRC_KVER
 TREE=$ZCRX_CACHE/tree-$KSRC_KVER
-BUILD_UML=$ZCRX_CACHE/build/uml
-BUILD_X86=$ZCRX_CACHE/build/x86_64
-OUT=${ZCRX_OUT:-$ZCRX_CACHE/out}	# logs, VM binaries; ZCRX_OUT for parallel runs
-PATCH_OUT=$ZCRX_CACHE/patches
+BUILD_UML=$ZCRX_CACHE/build/uml$ksrc_sfx
+BUILD_X86=$ZCRX_CACHE/build/x86_64$ksrc_sfx
+OUT=${ZCRX_OUT:-$ZCRX_CACHE/out$ksrc_sfx}	# logs, VM binaries; ZCRX_OUT for parallel runs
+PATCH_OUT=$ZCRX_CACHE/patches$ksrc_sfx
 
 export CCACHE_DIR=${CCACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/zcrx-lts-ccache}
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}

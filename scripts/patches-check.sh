@@ -11,7 +11,7 @@ series_export "$PATCH_OUT"
 tmp=$ZCRX_CACHE/patches-check
 rm -rf "$tmp"
 cp -a "$PRISTINE" "$tmp"
-for p in "$PATCH_OUT"/*.patch; do
+for p in $(series_patches "$PATCH_OUT"); do
 	patch -p1 -f -s --no-backup-if-mismatch -d "$tmp" <"$p" ||
 		die "$(basename "$p") does not apply with patch -p1"
 done
@@ -22,4 +22,6 @@ if [ -f "$TREE/.zcrx-touched" ]; then
 	done < <(series_touched "$PATCH_OUT")
 fi
 rm -rf "$tmp"
-msg "$(ls "$PATCH_OUT" | wc -l) patches apply to pristine $KSRC_KVER: $PATCH_OUT"
+msg "$(series_patches "$PATCH_OUT" | wc -l) patches apply to pristine $KSRC_KVER"
+msg "the product: $(ls "$PATCH_OUT"/*.patch | wc -l) patches in $PATCH_OUT"
+msg "test-only (vnic, applied on top by the tests): $(ls "$PATCH_OUT"/test/*.patch | wc -l) in $PATCH_OUT/test"

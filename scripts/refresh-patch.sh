@@ -26,7 +26,7 @@ idx=$(series_entries | awk -F'\t' -v p="$pf" '$2 == p { print $1 }')
 
 # The tree holds every patch: a file a later patch changes too cannot be
 # refreshed here without taking that patch's hunks along.
-for p in "$tmp/series"/*.patch; do
+for p in $(series_patches "$tmp/series"); do
 	n=$((10#$(basename "$p" | cut -c1-4)))
 	[ "$n" -gt "$idx" ] || continue
 	for f in "${files[@]}"; do
@@ -38,7 +38,7 @@ for p in "$tmp/series"/*.patch; do
 done
 
 mkdir -p "$tmp/stage"
-for p in "$tmp/series"/*.patch; do
+for p in $(series_patches "$tmp/series"); do
 	n=$((10#$(basename "$p" | cut -c1-4)))
 	[ "$n" -lt "$idx" ] || break
 	sed -n 's|^+++ b/\([^\t ]*\).*|\1|p' "$p" | while read -r f; do

@@ -7,18 +7,38 @@
 #                              for existing kernel files (may be hunk-less)
 #   file SRC DST               a new kernel file DST, taken from the
 #                              project's SRC, added by the patch above
+#   group test                 the commits after it are test-only (vnic):
+#                              the builds and tests apply them on top of
+#                              the product, `make patches` exports them
+#                              apart, in test/, never as part of the product
+#
+# Commits are numbered in one sequence across both groups, so the test-only
+# ones always come after the product's.
 
 SERIES_SIGNOFF=${SERIES_SIGNOFF:-zcrx-lts developers <zcrx-lts@localhost>}
 
-# Print "index<TAB>patchfile<TAB>src dst;src dst;..." for each commit.
+# Print "index<TAB>patchfile<TAB>group<TAB>src dst;src dst;..." for each
+# commit; group is "product" or "test".
 series_entries() {
 	awk '
+	function out() { print n "\t" p "\t" g "\t" f }
+	BEGIN { grp = "product" }
 	/^[ \t]*(#|$)/ { next }
-	$1 == "patch" { if (n) print n "\t" p "\t" f; n++; p = $2; f = ""; next }
+	$1 == "group" && ($2 == "test" || $2 == "product") { if (p != "") out(); p = ""; grp = $2; next }
+	$1 == "patch" { if (p != "") out(); n++; p = $2; f = ""; g = grp; next }
 	$1 == "file"  { f = f $2 " " $3 ";"; next }
 	{ print "series: bad line: " $0 > "/dev/stderr"; exit 1 }
-	END { if (n) print n "\t" p "\t" f }
+	END { if (p != "") out() }
 	' "$ZCRX_ROOT/series"
+}
+
+# The exported patches in directory $1, in the order they apply: the
+# product's, then the test-only ones in $1/test.
+series_patches() {
+	local p
+	for p in "$1"/*.patch "$1"/test/*.patch; do
+		[ -f "$p" ] && echo "$p"
+	done
 }
 
 # Subject line of a project patch file.
@@ -51,19 +71,27 @@ new_file_diff() {
 	sed 's/^/+/' "$src"
 }
 
-# Export the series as numbered patches into directory $1.
+# Export the series as numbered patches into directory $1: the product's
+# there, the test-only ones in $1/test.
 series_export() {
-	local out=$1 idx pf files slug f src dst
+	local out=$1 idx pf files grp slug f src dst dir subj
 	local total
-	total=$(series_entries | wc -l)
+	total=$(series_entries | awk -F'\t' '$3 == "product"' | wc -l)
 	rm -rf "$out" && mkdir -p "$out"
-	while IFS=$'\t' read -r idx pf files; do
+	while IFS=$'\t' read -r idx pf grp files; do
 		[ -f "$ZCRX_ROOT/$pf" ] || die "series: missing $pf"
 		slug=$(basename "$pf" .patch)
 		slug=${slug#[0-9][0-9][0-9][0-9]-}
+		dir=$out
+		subj=$(printf '[PATCH %02d/%02d]' "$idx" "$total")
+		if [ "$grp" = test ]; then
+			dir=$out/test
+			subj='[PATCH test-only]'
+			mkdir -p "$dir"
+		fi
 		{
 			printf 'From: zcrx-lts developers <zcrx-lts@localhost>\n'
-			printf 'Subject: [PATCH %02d/%02d] %s\n' "$idx" "$total" "$(patch_subject "$ZCRX_ROOT/$pf")"
+			printf 'Subject: %s %s\n' "$subj" "$(patch_subject "$ZCRX_ROOT/$pf")"
 			patch_body "$ZCRX_ROOT/$pf"
 			printf '\nSigned-off-by: %s\n' "$SERIES_SIGNOFF"
 			printf -- '---\n'
@@ -77,11 +105,11 @@ series_export() {
 				new_file_diff "$ZCRX_ROOT/$src" "$dst"
 			done
 			printf -- '-- \nzcrx-lts\n'
-		} >"$out/$(printf '%04d' "$idx")-$slug.patch"
+		} >"$dir/$(printf '%04d' "$idx")-$slug.patch"
 	done < <(series_entries)
 }
 
 # Files (kernel paths) that the exported patches in $1 touch.
 series_touched() {
-	cat "$1"/*.patch 2>/dev/null | sed -n 's|^+++ b/\([^\t ]*\).*|\1|p' | sort -u
+	series_patches "$1" | xargs -r cat | sed -n 's|^+++ b/\([^\t ]*\).*|\1|p' | sort -u
 }

@@ -101,6 +101,15 @@ vm_stage() {
 	p=${c% *}
 	f=${c#* }
 	[ -n "$c" ] || { p=0; f=1; }
+	# KUnit cases run at boot (QEMU), as kunit.py parsed them
+	c=$(sed -n -E 's/^KUNIT: Testing complete\. Ran [0-9]+ tests: passed: ([0-9]+)(, failed: ([0-9]+))?.*/\1 \3/p' \
+		"$log" | tail -n1)
+	if [ -n "$c" ]; then
+		# shellcheck disable=SC2086 # two numbers
+		set -- $c
+		p=$((p + $1))
+		f=$((f + ${2:-0}))
+	fi
 	if klog_bad "$log"; then
 		grep -A5 '^check-klog: [0-9]' "$log" >&2
 		f=$((f + 1))
@@ -118,7 +127,7 @@ stage_uml() {
 		count uml 0 1 "UML kernel build failed"
 		return
 	fi
-	vm_stage uml "$log" "VM tests on UML + a clean kernel log" -- \
+	vm_stage uml "$log" "VM test cases on UML + a clean kernel log" -- \
 		"$ZCRX_ROOT/scripts/uml-run.sh"
 }
 
@@ -129,7 +138,7 @@ stage_qemu() {
 		count qemu 0 1 "x86_64 kernel build failed"
 		return
 	fi
-	vm_stage qemu "$log" "KUnit at boot + VM tests on QEMU x86_64 + klog" -- \
+	vm_stage qemu "$log" "KUnit cases at boot + VM test cases on QEMU x86_64 + klog" -- \
 		"$ZCRX_ROOT/scripts/qemu-run.sh"
 }
 
