@@ -17,6 +17,12 @@
  * - set on again: reported on, and split frames are counted again;
  * - switching it off and on while a flow runs loses and corrupts nothing;
  * - setting it on a device that does not exist fails with -ENODEV.
+ *
+ * Cases, in that order on the one pair: hds_on_by_default, tcp_flow_split,
+ * udp_not_split, hds_off, hds_on_again, toggle_during_flow,
+ * set_hds_no_device, delete_pair. The cases that change tcp-data-split
+ * set what they need first, so one that fails part-way does not decide
+ * the next one's result.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -70,16 +76,18 @@ static void read_q(struct q *q)
 static void check_hds(const char *ifname, int want)
 {
 	int got = vn_get_hds(ifname);
+	bool shown;
 
-	if (got != want)
-		tst_fail("expected tcp-data-split %s on %s, ETHTOOL_MSG_RINGS_GET says %s",
-			 want ? "on" : "off", ifname,
-			 got < 0 ? strerror(-got) : got ? "on" : "off");
-	if (vn_sh_out("ethtool -g %s", ifname) ||
-	    !strstr(vn_out, want ? "TCP data split:\ton" :
-				   "TCP data split:\toff"))
-		tst_fail("expected ethtool -g %s to show TCP data split %s, got: %s",
-			 ifname, want ? "on" : "off", vn_out_line());
+	tst_check(got == want,
+		  "expected tcp-data-split %s on %s, ETHTOOL_MSG_RINGS_GET says %s",
+		  want ? "on" : "off", ifname,
+		  got < 0 ? strerror(-got) : got ? "on" : "off");
+	shown = !vn_sh_out("ethtool -g %s", ifname) &&
+		strstr(vn_out, want ? "TCP data split:\ton" :
+				      "TCP data split:\toff");
+	tst_check(shown,
+		  "expected ethtool -g %s to show TCP data split %s, got: %s",
+		  ifname, want ? "on" : "off", vn_out_line());
 }
 
 static void set_hds(bool on)
@@ -97,21 +105,25 @@ static void flow(const struct vn_ns *ns, struct q *a, struct q *b)
 	read_q(a);
 	vn_tcp_flow(ns, VN_B_ADDR, PORT, TOTAL);
 	read_q(b);
-	printf("flow: rx%u +%lld frames, +%lld split; all queues +%lld frames, +%lld split\n",
+	printf("# flow: rx%u +%lld frames, +%lld split; all queues +%lld frames, +%lld split\n",
 	       Q, b->packets - a->packets, b->hds - a->hds,
 	       b->all_packets - a->all_packets, b->all_hds - a->all_hds);
-	if (b->packets - a->packets < MIN_FRAMES)
-		tst_fail("expected the flow on queue %u (at least %lld frames), rx%u_packets grew by %lld",
-			 Q, MIN_FRAMES, Q, b->packets - a->packets);
-	if (b->drops != a->drops || b->nobuf != a->nobuf)
-		tst_fail("expected no drops on queue %u, rx%u_drops grew by %lld and rx%u_drops_nobuf by %lld",
-			 Q, Q, b->drops - a->drops, Q, b->nobuf - a->nobuf);
-	if (b->provider != a->provider)
-		tst_fail("expected no payload in provider memory (none bound), rx*_provider_bytes grew by %lld",
-			 b->provider - a->provider);
+	tst_check(b->packets - a->packets >= MIN_FRAMES,
+		  "expected the flow on queue %u (at least %lld frames), rx%u_packets grew by %lld",
+		  Q, MIN_FRAMES, Q, b->packets - a->packets);
+	tst_check(b->drops == a->drops && b->nobuf == a->nobuf,
+		  "expected no drops on queue %u, rx%u_drops grew by %lld and rx%u_drops_nobuf by %lld",
+		  Q, Q, b->drops - a->drops, Q, b->nobuf - a->nobuf);
+	tst_check(b->provider == a->provider,
+		  "expected no payload in provider memory (none bound), rx*_provider_bytes grew by %lld",
+		  b->provider - a->provider);
 }
 
-static void udp_burst(const struct vn_ns *ns)
+/* vA's namespace: the sending end's. */
+static struct vn_ns ns;
+
+/* UDP datagrams are never split. */
+static void udp_not_split(void)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	char buf[1000];
@@ -127,7 +139,7 @@ static void udp_burst(const struct vn_ns *ns)
 		tst_fail("expected a UDP socket on %s port %d, got %s",
 			 VN_B_ADDR, PORT_UDP, strerror(errno));
 	setsockopt(rx, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	tx = vn_ns_socket(ns, AF_INET, SOCK_DGRAM);
+	tx = vn_ns_socket(&ns, AF_INET, SOCK_DGRAM);
 
 	read_q(&a);
 	for (i = 0; i < NUDP; i++) {
@@ -142,22 +154,22 @@ static void udp_burst(const struct vn_ns *ns)
 	read_q(&b);
 	close(tx);
 	close(rx);
-	if (b.all_packets - a.all_packets < NUDP)
-		tst_fail("expected at least %d frames on %s for %d datagrams, got %lld",
-			 NUDP, VN_B, NUDP, b.all_packets - a.all_packets);
-	if (b.all_hds != a.all_hds)
-		tst_fail("expected UDP datagrams not to be split, rx*_hds_packets grew by %lld",
-			 b.all_hds - a.all_hds);
+	tst_check(b.all_packets - a.all_packets >= NUDP,
+		  "expected at least %d frames on %s for %d datagrams, got %lld",
+		  NUDP, VN_B, NUDP, b.all_packets - a.all_packets);
+	tst_check(b.all_hds == a.all_hds,
+		  "expected UDP datagrams not to be split, rx*_hds_packets grew by %lld",
+		  b.all_hds - a.all_hds);
 }
 
-/* A flow while tcp-data-split goes off and on under it. */
-static void toggle_during_flow(const struct vn_ns *ns)
+/* A flow while tcp-data-split goes off and on under it; on after. */
+static void toggle_during_flow(void)
 {
 	int lfd = vn_listen(VN_B_ADDR, PORT), tx, rx, i;
 	const uint64_t total = 4ull * VN_MIB;
 	struct vn_xfer *s, *r;
 
-	tx = vn_connect_or_die(ns, VN_B_ADDR, PORT);
+	tx = vn_connect_or_die(&ns, VN_B_ADDR, PORT);
 	rx = vn_accept(lfd, 10000);
 	close(lfd);
 	s = vn_send_start(tx, total, 3);
@@ -171,17 +183,85 @@ static void toggle_during_flow(const struct vn_ns *ns)
 	vn_xfer_wait(s, "the sender of the flow with header split switched under it");
 	close(tx);
 	close(rx);
+	check_hds(VN_B, 1);
 }
+
+/* On by default, on both ends. */
+static void hds_on_by_default(void)
+{
+	check_hds(VN_B, 1);
+	vn_ns_enter(&ns);
+	check_hds(VN_A, 1);
+	vn_ns_enter(NULL);
+}
+
+/* On: data frames split, frames without payload not. */
+static void tcp_flow_split(void)
+{
+	struct q a, b;
+
+	flow(&ns, &a, &b);
+	tst_check(b.hds - a.hds >= MIN_FRAMES,
+		  "expected at least %lld split frames on queue %u, rx%u_hds_packets grew by %lld",
+		  MIN_FRAMES, Q, Q, b.hds - a.hds);
+	tst_check(b.hds - a.hds <= b.packets - a.packets - 2,
+		  "expected the SYN and the handshake's ACK (no payload) not to be split, but %lld of %lld frames were",
+		  b.hds - a.hds, b.packets - a.packets);
+}
+
+/* Off on vB: reported off, vA unchanged, flows arrive unsplit. */
+static void hds_off(void)
+{
+	struct q a, b;
+
+	set_hds(false);
+	check_hds(VN_B, 0);
+	vn_ns_enter(&ns);
+	check_hds(VN_A, 1);
+	vn_ns_enter(NULL);
+	flow(&ns, &a, &b);
+	tst_check(b.hds == a.hds,
+		  "expected no split frames with tcp-data-split off, rx%u_hds_packets grew by %lld",
+		  Q, b.hds - a.hds);
+}
+
+/* On again: reported on, split frames counted again. */
+static void hds_on_again(void)
+{
+	struct q a, b;
+
+	set_hds(true);
+	check_hds(VN_B, 1);
+	flow(&ns, &a, &b);
+	tst_check(b.hds - a.hds >= MIN_FRAMES,
+		  "expected at least %lld split frames on queue %u with tcp-data-split on again, rx%u_hds_packets grew by %lld",
+		  MIN_FRAMES, Q, Q, b.hds - a.hds);
+}
+
+static void set_hds_no_device(void)
+{
+	int ret = vn_set_hds("vnic-none", true);
+
+	if (ret != -ENODEV)
+		tst_fail("expected -ENODEV setting tcp-data-split on a device that does not exist, got %s",
+			 ret ? strerror(-ret) : "success");
+}
+
+static void delete_pair(void)
+{
+	if (vn_pair_delete(VN_B))
+		tst_fail("expected `ip link del %s` to work", VN_B);
+}
+
+/* A case, and back to the test's namespace whatever it did. */
+#define RUN(fn)	do { TST_CASE(fn); vn_ns_enter(NULL); } while (0)
 
 int main(void)
 {
-	struct vn_ns ns;
-	struct q a, b;
-	int ret;
-
 	vn_init();
 	vn_sh("ip link del %s 2>/dev/null; ip link del %s 2>/dev/null", VN_A,
 	      VN_B);
+	/* Left behind by a case that fails, the pair goes at exit. */
 	vn_pair_create_or_skip(VN_A, VN_B, NQ);
 	vn_ns_new(&ns);
 	vn_link_netns(VN_A, &ns);
@@ -189,51 +269,16 @@ int main(void)
 	vn_addr_up(NULL, VN_B, VN_B_ADDR "/24");
 	vn_ntuple_add_or_die(VN_B, "tcp4", PORT, Q, -1);
 
-	check_hds(VN_B, 1);
-	vn_ns_enter(&ns);
-	check_hds(VN_A, 1);
-	vn_ns_enter(NULL);
+	tst_plan(8);
+	RUN(hds_on_by_default);
+	RUN(tcp_flow_split);
+	RUN(udp_not_split);
+	RUN(hds_off);
+	RUN(hds_on_again);
+	RUN(toggle_during_flow);
+	RUN(set_hds_no_device);
+	RUN(delete_pair);
 
-	/* On: data frames split, frames without payload not. */
-	flow(&ns, &a, &b);
-	if (b.hds - a.hds < MIN_FRAMES)
-		tst_fail("expected at least %lld split frames on queue %u, rx%u_hds_packets grew by %lld",
-			 MIN_FRAMES, Q, Q, b.hds - a.hds);
-	if (b.hds - a.hds > b.packets - a.packets - 2)
-		tst_fail("expected the SYN and the handshake's ACK (no payload) not to be split, but %lld of %lld frames were",
-			 b.hds - a.hds, b.packets - a.packets);
-	udp_burst(&ns);
-
-	/* Off */
-	set_hds(false);
-	check_hds(VN_B, 0);
-	vn_ns_enter(&ns);
-	check_hds(VN_A, 1);
-	vn_ns_enter(NULL);
-	flow(&ns, &a, &b);
-	if (b.hds != a.hds)
-		tst_fail("expected no split frames with tcp-data-split off, rx%u_hds_packets grew by %lld",
-			 Q, b.hds - a.hds);
-
-	/* On again */
-	set_hds(true);
-	check_hds(VN_B, 1);
-	flow(&ns, &a, &b);
-	if (b.hds - a.hds < MIN_FRAMES)
-		tst_fail("expected at least %lld split frames on queue %u with tcp-data-split on again, rx%u_hds_packets grew by %lld",
-			 MIN_FRAMES, Q, Q, b.hds - a.hds);
-
-	toggle_during_flow(&ns);
-	check_hds(VN_B, 1);
-
-	ret = vn_set_hds("vnic-none", true);
-	if (ret != -ENODEV)
-		tst_fail("expected -ENODEV setting tcp-data-split on a device that does not exist, got %s",
-			 ret ? strerror(-ret) : "success");
-
-	if (vn_pair_delete(VN_B))
-		tst_fail("expected `ip link del %s` to work", VN_B);
 	vn_ns_close(&ns);
-	printf("t_vnic_hds: ok\n");
-	return TST_PASS;
+	return tst_exit();
 }

@@ -6,7 +6,8 @@
  * a byte of its reserved union set; an unmapped argument gives -EFAULT.
  * FLUSH_RQ on an empty refill ring succeeds and changes nothing, and
  * FLUSH_RQ after returning received buffers makes the kernel consume
- * every entry up to the tail (head == tail).
+ * every entry up to the tail (head == tail). One case per behaviour; all
+ * but the first share one ifq, registered in main().
  */
 #include <string.h>
 #include <sys/mman.h>
@@ -17,6 +18,7 @@
 #define DATA_LEN	(16 * ZU_PAGE)
 
 static struct io_uring ring;
+static struct zu_ifq z;
 
 static int ctrl(struct zcrx_ctrl *c)
 {
@@ -30,55 +32,82 @@ static void flush_req(struct zcrx_ctrl *c, uint32_t id)
 	c->op = ZCRX_CTRL_FLUSH_RQ;
 }
 
-static void expect(const char *what, int ret, int want)
+/* Record a failure unless ret is want; the case goes on either way. */
+static bool expect(const char *what, int ret, int want)
 {
-	if (ret != want)
-		tst_fail("%s: expected %s, got %s", what, zu_errname(want),
-			 zu_errname(ret));
+	return tst_check(ret == want, "%s: expected %s, got %s", what,
+			 zu_errname(want), zu_errname(ret));
 }
 
-int main(void)
+/* before any ifq is registered */
+static void flush_no_ifq(void)
 {
-	static const uint32_t bad_ops[] = { 4, 99, 0x80000000u, 0xffffffffu };
-	struct io_uring_zcrx_rq *rq;
 	struct zcrx_ctrl c;
-	struct zu_recv r;
-	struct zu_ifq z;
-	uint8_t *u8;
-	uint32_t h0;
-	unsigned int i;
-	void *hole;
-	int rx, tx;
-	struct zu_sender *snd;
-
-	zu_require_zcrx();
-	zu_ring_init_or_die(&ring, 8, 0, 0);
 
 	flush_req(&c, 0);
 	expect("FLUSH_RQ on a ring with no ifq", ctrl(&c), -EINVAL);
+}
 
-	zu_ifq_setup(&z, &ring, 64 * ZU_PAGE, 64, false);
-	rq = &z.rq;
+static void nr_args1(void)
+{
+	struct zcrx_ctrl c;
 
 	flush_req(&c, z.id);
 	expect("FLUSH_RQ with nr_args 1",
 	       zu_register(ring.ring_fd, IORING_REGISTER_ZCRX_CTRL, &c, 1),
 	       -EINVAL);
+}
+
+static void nr_args2(void)
+{
+	struct zcrx_ctrl c;
+
+	flush_req(&c, z.id);
 	expect("FLUSH_RQ with nr_args 2",
 	       zu_register(ring.ring_fd, IORING_REGISTER_ZCRX_CTRL, &c, 2),
 	       -EINVAL);
+}
+
+static void zcrx_id_unknown(void)
+{
+	struct zcrx_ctrl c;
 
 	flush_req(&c, z.id + 1);
 	expect("FLUSH_RQ for zcrx_id 1 (only 0 exists)", ctrl(&c), -EINVAL);
+}
+
+static void zcrx_id_max(void)
+{
+	struct zcrx_ctrl c;
+
 	flush_req(&c, 0xffffffffu);
 	expect("FLUSH_RQ for zcrx_id 0xffffffff", ctrl(&c), -EINVAL);
+}
+
+static void resv0(void)
+{
+	struct zcrx_ctrl c;
 
 	flush_req(&c, z.id);
 	c.__resv[0] = 1;
 	expect("ctrl __resv[0] != 0", ctrl(&c), -EINVAL);
+}
+
+static void resv1(void)
+{
+	struct zcrx_ctrl c;
+
 	flush_req(&c, z.id);
 	c.__resv[1] = 1ull << 63;
 	expect("ctrl __resv[1] != 0", ctrl(&c), -EINVAL);
+}
+
+/* every op in the list; the first that is not -EINVAL names the failure */
+static void unknown_op(void)
+{
+	static const uint32_t bad_ops[] = { 4, 99, 0x80000000u, 0xffffffffu };
+	struct zcrx_ctrl c;
+	unsigned int i;
 
 	for (i = 0; i < ZU_ARRAY_SIZE(bad_ops); i++) {
 		char what[48];
@@ -88,8 +117,15 @@ int main(void)
 		snprintf(what, sizeof(what), "unknown op %#x", bad_ops[i]);
 		expect(what, ctrl(&c), -EINVAL);
 	}
+}
 
-	/* every byte of FLUSH_RQ's 48-byte union is reserved */
+/* every byte of FLUSH_RQ's 48-byte union is reserved */
+static void flush_union_byte(void)
+{
+	struct zcrx_ctrl c;
+	unsigned int i;
+	uint8_t *u8;
+
 	for (i = 0; i < sizeof(c.zc_flush); i++) {
 		char what[64];
 
@@ -99,22 +135,43 @@ int main(void)
 		snprintf(what, sizeof(what), "FLUSH_RQ with union byte %u set", i);
 		expect(what, ctrl(&c), -EINVAL);
 	}
+}
 
-	hole = zu_map(ZU_PAGE, PROT_NONE);
+static void arg_unmapped(void)
+{
+	void *hole = zu_map(ZU_PAGE, PROT_NONE);
+
 	munmap(hole, ZU_PAGE);
 	expect("ctrl argument unmapped",
 	       zu_register(ring.ring_fd, IORING_REGISTER_ZCRX_CTRL, hole, 0),
 	       -EFAULT);
+}
 
-	/* FLUSH_RQ on an empty ring: fine, nothing moves */
+/* FLUSH_RQ on an empty ring: fine, nothing moves */
+static void flush_empty(void)
+{
+	struct io_uring_zcrx_rq *rq = &z.rq;
+	struct zcrx_ctrl c;
+	uint32_t h0;
+
 	h0 = __atomic_load_n(rq->khead, __ATOMIC_ACQUIRE);
 	flush_req(&c, z.id);
-	expect("FLUSH_RQ on an empty refill ring", ctrl(&c), 0);
+	if (!expect("FLUSH_RQ on an empty refill ring", ctrl(&c), 0))
+		return;
 	if (__atomic_load_n(rq->khead, __ATOMIC_ACQUIRE) != h0)
 		tst_fail("FLUSH_RQ on an empty refill ring: expected head %u unchanged, got %u",
 			 h0, *rq->khead);
+}
 
-	/* receive a little, hold it, return it, FLUSH_RQ: all consumed */
+/* receive a little, hold it, return it, FLUSH_RQ: all consumed */
+static void flush_pending(void)
+{
+	struct io_uring_zcrx_rq *rq = &z.rq;
+	struct zu_sender *snd;
+	struct zcrx_ctrl c;
+	struct zu_recv r;
+	int rx, tx;
+
 	zu_tcp_pair(&rx, &tx);
 	snd = zu_start_sender(tx, DATA_LEN, DATA_LEN);
 	zu_recv_init(&r, &z, rx, DATA_LEN, ZU_REFILL_LAZY);
@@ -127,16 +184,38 @@ int main(void)
 	if (io_uring_zcrx_rq_space_left(rq) == rq->ring_entries)
 		tst_fail("expected refill entries pending before FLUSH_RQ, got none");
 	flush_req(&c, z.id);
-	expect("FLUSH_RQ with entries pending", ctrl(&c), 0);
+	if (!expect("FLUSH_RQ with entries pending", ctrl(&c), 0))
+		return;
 	if (io_uring_zcrx_rq_space_left(rq) != rq->ring_entries)
 		tst_fail("FLUSH_RQ: expected the kernel to consume every entry (head == tail %u), got head %u",
 			 rq->rq_tail, *rq->khead);
 
-	printf("ctrl errors as expected; FLUSH_RQ consumed %lu entries\n",
-	       r.returned);
+	printf("# FLUSH_RQ consumed %lu entries\n", r.returned);
 	zu_recv_free(&r);
+	close(rx);
+}
+
+int main(void)
+{
+	zu_require_zcrx();
+	tst_plan(12);
+	zu_ring_init_or_die(&ring, 8, 0, 0);
+
+	TST_CASE(flush_no_ifq);
+	zu_ifq_setup(&z, &ring, 64 * ZU_PAGE, 64, false);
+	TST_CASE(nr_args1);
+	TST_CASE(nr_args2);
+	TST_CASE(zcrx_id_unknown);
+	TST_CASE(zcrx_id_max);
+	TST_CASE(resv0);
+	TST_CASE(resv1);
+	TST_CASE(unknown_op);
+	TST_CASE(flush_union_byte);
+	TST_CASE(arg_unmapped);
+	TST_CASE(flush_empty);
+	TST_CASE(flush_pending);
+
 	io_uring_queue_exit(&ring);
 	zu_ifq_unmap(&z);
-	close(rx);
-	return TST_PASS;
+	return tst_exit();
 }

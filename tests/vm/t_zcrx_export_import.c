@@ -6,6 +6,9 @@
  * file go away, and ring B still receives a verified stream into the
  * shared area through the shared refill ring. When B goes too, every
  * pinned page is released.
+ *
+ * Each step is a case; a step whose predecessor failed (no export fd, no
+ * import) is skipped, since there is nothing for it to work on.
  */
 #include <fcntl.h>
 #include <signal.h>
@@ -37,37 +40,61 @@ static int import_ifq(struct io_uring *ring, int fd,
 	return io_uring_register_ifq(ring, reg);
 }
 
-static void expect(const char *what, int got, int want)
+static struct io_uring ring_a, ring_b;
+static struct io_uring_zcrx_ifq_reg import_reg;	/* ring B's */
+static struct zu_sender *snd;
+static struct zu_ifq z;
+static long pin0;
+static int rx, efd = -1;
+static bool imported, ring_a_open;
+
+/* Record a failure unless got is want; the case goes on either way. */
+static bool expect(const char *what, int got, int want)
 {
-	if (got != want)
-		tst_fail("%s: expected %s, got %s", what, zu_errname(want),
-			 zu_errname(got));
+	return tst_check(got == want, "%s: expected %s, got %s", what,
+			 zu_errname(want), zu_errname(got));
 }
 
-static void bad_exports(struct io_uring *ring, uint32_t id)
+/*
+ * An export that should fail: one that works anyway gets its file closed,
+ * so that it does not keep the ifq (and its pages) for pages_released.
+ */
+static void bad_export(const char *what, struct zcrx_ctrl *c)
 {
+	int ret = io_uring_register_zcrx_ctrl(&ring_a, c);
+
+	if (!expect(what, ret, -EINVAL) && !ret) {
+		close(c->zc_export.zcrx_fd);
+		c->zc_export.zcrx_fd = 0;
+	}
+}
+
+static void bad_exports(void)
+{
+	uint32_t id = z.id;
 	struct zcrx_ctrl c;
 
 	memset(&c, 0, sizeof(c));
 	c.zcrx_id = id;
 	c.op = ZCRX_CTRL_EXPORT;
 	c.zc_export.zcrx_fd = 3;
-	expect("export with zcrx_fd set on input", io_uring_register_zcrx_ctrl(ring, &c),
-	       -EINVAL);
+	bad_export("export with zcrx_fd set on input", &c);
 	c.zc_export.zcrx_fd = 0;
 	c.zc_export.__resv1[5] = 1;
-	expect("export with a reserved word set", io_uring_register_zcrx_ctrl(ring, &c),
-	       -EINVAL);
+	bad_export("export with a reserved word set", &c);
 	c.zc_export.__resv1[5] = 0;
 	c.zcrx_id = id + 7;
-	expect("export of an unknown zcrx_id", io_uring_register_zcrx_ctrl(ring, &c),
-	       -EINVAL);
+	bad_export("export of an unknown zcrx_id", &c);
 }
 
-static void bad_imports(struct io_uring *ring, int fd)
+static void bad_imports(void)
 {
+	struct io_uring *ring = &ring_b;
 	struct io_uring_zcrx_ifq_reg reg;
-	int p[2];
+	int fd = efd, p[2];
+
+	if (efd < 0)
+		tst_skip("no exported fd to import: export failed");
 
 	memset(&reg, 0, sizeof(reg));
 	reg.flags = ZCRX_REG_IMPORT;
@@ -87,62 +114,105 @@ static void bad_imports(struct io_uring *ring, int fd)
 	expect("import of a closed fd", import_ifq(ring, p[0], &reg), -EBADF);
 }
 
+static void export_cloexec_fd(void)
+{
+	struct zcrx_ctrl c;
+
+	if (!expect("export", export_ifq(&ring_a, z.id, &c), 0))
+		return;
+	efd = c.zc_export.zcrx_fd;
+	if (efd <= 0 || fcntl(efd, F_GETFD) != FD_CLOEXEC) {
+		int got = efd;
+
+		/* not an fd to import (an fd without O_CLOEXEC still is) */
+		if (efd <= 0)
+			efd = -1;
+		tst_fail("expected an O_CLOEXEC fd from export, got %d", got);
+	}
+}
+
+static void import_same_offsets(void)
+{
+	if (efd < 0)
+		tst_skip("no exported fd to import: export failed");
+	if (!expect("import", import_ifq(&ring_b, efd, &import_reg), 0))
+		return;
+	imported = true;
+	if (import_reg.rq_entries != z.reg.rq_entries ||
+	    memcmp(&import_reg.offsets, &z.reg.offsets,
+		   sizeof(import_reg.offsets)))
+		tst_fail("expected the importer to get rq_entries %u and the same ring offsets, got %u",
+			 z.reg.rq_entries, import_reg.rq_entries);
+}
+
+/* the exporter and its file go away: the importer keeps the ifq */
+static void importer_outlives_exporter(void)
+{
+	struct zu_sender *s;
+	struct zu_ifq zb;
+	struct zu_recv r;
+
+	if (!imported)
+		tst_skip("no imported ifq: import failed");
+	io_uring_queue_exit(&ring_a);
+	ring_a_open = false;
+	close(efd);
+
+	zb = z;
+	zb.ring = &ring_b;
+	zb.id = import_reg.zcrx_id;
+	zu_recv_init(&r, &zb, rx, STREAM_LEN, ZU_REFILL_EAGER);
+	zu_recv_all(&r);
+	s = snd;
+	snd = NULL;
+	zu_wait_sender(s);
+	if (r.returned < STREAM_LEN / AREA_LEN)
+		tst_fail("expected the shared area to go round (%llu buffers returned), got %lu",
+			 (unsigned long long)(STREAM_LEN / AREA_LEN), r.returned);
+	printf("# exported as fd %d, imported as id %u, %llu bytes received through the importer\n",
+	       efd, import_reg.zcrx_id, (unsigned long long)r.bytes);
+	zu_recv_free(&r);
+}
+
+/* with both rings gone, whatever happened before */
+static void pages_released(void)
+{
+	if (ring_a_open)
+		io_uring_queue_exit(&ring_a);
+	ring_a_open = false;
+	io_uring_queue_exit(&ring_b);
+	if (zu_wait_vmpin(pin0, 5000) > pin0)
+		tst_fail("expected every pinned page released after the last ring, VmPin is %ld kB (was %ld)",
+			 zu_vmpin_kb(), pin0);
+}
+
 int main(void)
 {
-	struct io_uring ring_a, ring_b;
-	struct io_uring_zcrx_ifq_reg reg;
-	struct zu_sender *snd;
-	struct zcrx_ctrl c;
-	struct zu_ifq z, zb;
-	struct zu_recv r;
-	long pin0;
-	int rx, tx, efd;
+	int tx;
 
 	signal(SIGPIPE, SIG_IGN);
 	zu_require_zcrx();
+	tst_plan(6);
 	pin0 = zu_vmpin_kb();
 	zu_tcp_pair(&rx, &tx);
 	snd = zu_start_sender(tx, STREAM_LEN, 256 * 1024);
 
 	zu_ring_init_or_die(&ring_a, 8, 1024, 0);
+	ring_a_open = true;
 	zu_ring_init_or_die(&ring_b, 8, 1024, 0);
 	zu_ifq_setup(&z, &ring_a, AREA_LEN, RQ_ENTRIES, false);
 
-	bad_exports(&ring_a, z.id);
-	expect("export", export_ifq(&ring_a, z.id, &c), 0);
-	efd = c.zc_export.zcrx_fd;
-	if (efd <= 0 || fcntl(efd, F_GETFD) != FD_CLOEXEC)
-		tst_fail("expected an O_CLOEXEC fd from export, got %d", efd);
+	TST_CASE(bad_exports);
+	TST_CASE(export_cloexec_fd);
+	TST_CASE(bad_imports);
+	TST_CASE(import_same_offsets);
+	TST_CASE(importer_outlives_exporter);
+	TST_CASE(pages_released);
 
-	bad_imports(&ring_b, efd);
-	expect("import", import_ifq(&ring_b, efd, &reg), 0);
-	if (reg.rq_entries != z.reg.rq_entries ||
-	    memcmp(&reg.offsets, &z.reg.offsets, sizeof(reg.offsets)))
-		tst_fail("expected the importer to get rq_entries %u and the same ring offsets, got %u",
-			 z.reg.rq_entries, reg.rq_entries);
-
-	/* the exporter and its file go away: the importer keeps the ifq */
-	io_uring_queue_exit(&ring_a);
-	close(efd);
-
-	zb = z;
-	zb.ring = &ring_b;
-	zb.id = reg.zcrx_id;
-	zu_recv_init(&r, &zb, rx, STREAM_LEN, ZU_REFILL_EAGER);
-	zu_recv_all(&r);
-	zu_wait_sender(snd);
-	if (r.returned < STREAM_LEN / AREA_LEN)
-		tst_fail("expected the shared area to go round (%llu buffers returned), got %lu",
-			 (unsigned long long)(STREAM_LEN / AREA_LEN), r.returned);
-	zu_recv_free(&r);
-
-	io_uring_queue_exit(&ring_b);
-	if (zu_wait_vmpin(pin0, 5000) > pin0)
-		tst_fail("expected every pinned page released after the last ring, VmPin is %ld kB (was %ld)",
-			 zu_vmpin_kb(), pin0);
-	zu_ifq_unmap(&z);
+	/* a sender that never got its stream read ends with the socket */
 	close(rx);
-	printf("exported as fd %d, imported as id %u, %llu bytes received through the importer\n",
-	       efd, reg.zcrx_id, (unsigned long long)r.bytes);
-	return TST_PASS;
+	if (snd)
+		zu_join_sender(snd);
+	zu_ifq_unmap(&z);
+	return tst_exit();
 }

@@ -10,13 +10,16 @@
  * call itself succeeding; a chain of two headers is answered entry by
  * entry; nr_args != 0 fails the call with -EINVAL. The payload is
  * checked before the header's result and size, so a kernel that only
- * differs from upstream in the header shows that alone.
+ * differs from upstream in the header shows that alone. Each check is a
+ * case of its own.
  */
 #include <string.h>
 
 #include "zcrx_util.h"
 
 #define UNKNOWN_OP	0x7fff
+
+static struct io_uring ring;
 
 static void hdr_init(struct io_uring_query_hdr *h, uint32_t op, void *data,
 		     uint32_t size)
@@ -72,71 +75,97 @@ static void query_zcrx(const char *how, int fd)
 	hdr_init(&h, IO_URING_QUERY_ZCRX, &q, sizeof(q));
 	query(how, fd, &h);
 	check_zcrx(how, &h, &q);
-	printf("%s: register_flags %#llx area_flags %#llx nr_ctrl_opcodes %u features %#x rq_hdr_size %u rq_hdr_alignment %u\n",
+	printf("# %s: register_flags %#llx area_flags %#llx nr_ctrl_opcodes %u features %#x rq_hdr_size %u rq_hdr_alignment %u\n",
 	       how, (unsigned long long)q.register_flags,
 	       (unsigned long long)q.area_flags, q.nr_ctrl_opcodes,
 	       q.features, q.rq_hdr_size, q.rq_hdr_alignment);
 }
 
 /* A header with one field set wrong: result -EINVAL. */
-static void query_bad_hdr(const char *what, int resv_idx, int result_in,
-			  uint32_t size)
+struct bad_hdr {
+	const char	*name;
+	const char	*what;
+	int		resv_idx;	/* __resv[] index to set, or -1 */
+	int		result_in;
+	uint32_t	size;
+};
+
+static const struct bad_hdr bad_hdrs[] = {
+	{ "hdr_resv0", "header __resv[0] != 0", 0, 0,
+	  sizeof(struct io_uring_query_zcrx) },
+	{ "hdr_resv1", "header __resv[1] != 0", 1, 0,
+	  sizeof(struct io_uring_query_zcrx) },
+	{ "hdr_resv2", "header __resv[2] != 0", 2, 0,
+	  sizeof(struct io_uring_query_zcrx) },
+	{ "hdr_result_in", "header result != 0 on input", -1, 1,
+	  sizeof(struct io_uring_query_zcrx) },
+	{ "hdr_size0", "header size 0", -1, 0, 0 },
+};
+
+static void query_bad_hdr(void *arg)
 {
+	const struct bad_hdr *b = arg;
 	struct io_uring_query_zcrx q;
 	struct io_uring_query_hdr h;
 
 	memset(&q, 0, sizeof(q));
-	hdr_init(&h, IO_URING_QUERY_ZCRX, &q, size);
-	if (resv_idx >= 0)
-		h.__resv[resv_idx] = 1;
-	h.result = result_in;
-	query(what, -1, &h);
+	hdr_init(&h, IO_URING_QUERY_ZCRX, &q, b->size);
+	if (b->resv_idx >= 0)
+		h.__resv[b->resv_idx] = 1;
+	h.result = b->result_in;
+	query(b->what, -1, &h);
 	if (h.result != -EINVAL)
-		tst_fail("%s: expected result -EINVAL, got %s", what,
+		tst_fail("%s: expected result -EINVAL, got %s", b->what,
 			 zu_errname(h.result));
 }
 
-int main(void)
+/* nr_args must be 0 */
+static void nr_args1(void)
 {
-	struct io_uring_query_zcrx q1, q2, qs[2];
-	struct io_uring_query_hdr h, h1, h2;
-	struct io_uring ring;
-	uint8_t small[sizeof(q1)];
-	unsigned int i;
+	struct io_uring_query_zcrx q1;
+	struct io_uring_query_hdr h;
 	int ret;
 
-	zu_require_zcrx();
-	zu_ring_init_or_die(&ring, 4, 0, 0);
-
-	/* nr_args must be 0 */
 	memset(&q1, 0, sizeof(q1));
 	hdr_init(&h, IO_URING_QUERY_ZCRX, &q1, sizeof(q1));
 	ret = zu_register(-1, IORING_REGISTER_QUERY, &h, 1);
 	if (ret != -EINVAL)
 		tst_fail("IORING_REGISTER_QUERY with nr_args 1: expected -EINVAL, got %s",
 			 zu_errname(ret));
+}
 
+static void zcrx_no_ring(void)
+{
 	query_zcrx("fd -1", -1);
-	query_zcrx("ring fd", ring.ring_fd);
+}
 
-	/* unknown op: the call works, the entry says -EOPNOTSUPP */
+static void zcrx_ring_fd(void)
+{
+	query_zcrx("ring fd", ring.ring_fd);
+}
+
+/* unknown op: the call works, the entry says -EOPNOTSUPP */
+static void unknown_op(void)
+{
+	struct io_uring_query_zcrx q1;
+	struct io_uring_query_hdr h;
+
 	memset(&q1, 0, sizeof(q1));
 	hdr_init(&h, UNKNOWN_OP, &q1, sizeof(q1));
 	query("unknown op", -1, &h);
 	if (h.result != -EOPNOTSUPP)
 		tst_fail("query op %#x: expected result -EOPNOTSUPP, got %s",
 			 UNKNOWN_OP, zu_errname(h.result));
+}
 
-	for (i = 0; i < 3; i++) {
-		char what[64];
+/* a buffer smaller than the answer gets only its size */
+static void small_buffer(void)
+{
+	struct io_uring_query_zcrx q1;
+	struct io_uring_query_hdr h;
+	uint8_t small[sizeof(q1)];
+	unsigned int i;
 
-		snprintf(what, sizeof(what), "header __resv[%u] != 0", i);
-		query_bad_hdr(what, i, 0, sizeof(q1));
-	}
-	query_bad_hdr("header result != 0 on input", -1, 1, sizeof(q1));
-	query_bad_hdr("header size 0", -1, 0, 0);
-
-	/* a buffer smaller than the answer gets only its size */
 	memset(small, 0xa5, sizeof(small));
 	hdr_init(&h, IO_URING_QUERY_ZCRX, small, 8);
 	query("8-byte buffer", -1, &h);
@@ -151,8 +180,14 @@ int main(void)
 	if (h.result != 0 || h.size != 8)
 		tst_fail("query with size 8: expected result 0 and size 8 (upstream query ABI), got result %d and size %u",
 			 h.result, h.size);
+}
 
-	/* a chain: zcrx, then an unknown op, then zcrx again */
+/* a chain: zcrx, then an unknown op, then zcrx again */
+static void chain_of_three(void)
+{
+	struct io_uring_query_zcrx q1, q2, qs[2];
+	struct io_uring_query_hdr h, h1, h2;
+
 	memset(&q1, 0, sizeof(q1));
 	memset(&q2, 0, sizeof(q2));
 	memset(qs, 0, sizeof(qs));
@@ -170,7 +205,25 @@ int main(void)
 		tst_fail("chain: expected next_entry links kept, got them changed");
 	check_zcrx("chain, first entry", &h, &q1);
 	check_zcrx("chain, third entry", &h2, &q2);
+}
+
+int main(void)
+{
+	unsigned int i;
+
+	zu_require_zcrx();
+	tst_plan(6 + ZU_ARRAY_SIZE(bad_hdrs));
+	zu_ring_init_or_die(&ring, 4, 0, 0);
+
+	TST_CASE(nr_args1);
+	TST_CASE(zcrx_no_ring);
+	TST_CASE(zcrx_ring_fd);
+	TST_CASE(unknown_op);
+	for (i = 0; i < ZU_ARRAY_SIZE(bad_hdrs); i++)
+		tst_case(bad_hdrs[i].name, query_bad_hdr, (void *)&bad_hdrs[i]);
+	TST_CASE(small_buffer);
+	TST_CASE(chain_of_three);
 
 	io_uring_queue_exit(&ring);
-	return TST_PASS;
+	return tst_exit();
 }

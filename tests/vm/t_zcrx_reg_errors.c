@@ -16,6 +16,11 @@
  * registration on the ring that saw all the failures gets zcrx_id 0 and
  * the write-back the ABI describes, with no pages left pinned by the
  * failures.
+ *
+ * Each of these is a case: the two capability checks (children, forked
+ * before this process maps a ring), one per table row, CLAMP, the pins
+ * and the final registration. A row that registers when it should not
+ * gets its ring replaced, so that its ifq fails only that row.
  */
 #include <errno.h>
 #include <linux/capability.h>
@@ -152,66 +157,72 @@ CASE(nr_args2, c->nr_args = 2)
 CASE(netdev_missing, c->reg.flags = 0; c->reg.if_idx = 0x7fffff00)
 CASE(netdev_lo, c->reg.flags = 0; c->reg.if_idx = if_nametoindex("lo"))
 
-static const struct {
+/* One case per row, named after its function; what says it in a failure. */
+struct reg_case {
+	const char *name;
 	const char *what;
 	void (*set)(struct ctx *c);
 	int expect;
-} cases[] = {
-	{ "ring without IORING_SETUP_DEFER_TASKRUN", no_defer_taskrun, -EINVAL },
-	{ "ring without IORING_SETUP_CQE32", no_cqe32, -EINVAL },
-	{ "reg.offsets.head != 0", off_head, -EINVAL },
-	{ "reg.offsets.tail != 0", off_tail, -EINVAL },
-	{ "reg.offsets.rqes != 0", off_rqes, -EINVAL },
-	{ "reg.offsets.__resv2 != 0", off_resv2, -EINVAL },
-	{ "reg.offsets.__resv[0] != 0", off_resv0, -EINVAL },
-	{ "reg.offsets.__resv[1] != 0", off_resv1, -EINVAL },
-	{ "reg.__resv[0] != 0", reg_resv0, -EINVAL },
-	{ "reg.__resv[1] != 0", reg_resv1, -EINVAL },
-	{ "reg.zcrx_id != 0", reg_zcrx_id, -EINVAL },
-	{ "reg.event_desc set (no events on 6.12)", reg_event_desc, -EINVAL },
-	{ "reg.flags with unknown bit 2", flags_unknown, -EINVAL },
-	{ "reg.flags with unknown bit 31", flags_high, -EINVAL },
-	{ "ZCRX_REG_NODEV with if_idx 1", nodev_if_idx, -EINVAL },
-	{ "ZCRX_REG_NODEV with if_rxq 1", nodev_if_rxq, -EINVAL },
-	{ "rq_entries 0", rq_zero, -EINVAL },
-	{ "rq_entries 32769 without IORING_SETUP_CLAMP", rq_32769, -EINVAL },
-	{ "area addr 0", area_addr0, -EINVAL },
-	{ "area len 0", area_len0, -EINVAL },
-	{ "area addr not page aligned", area_addr_unaligned, -EINVAL },
-	{ "area len not page aligned", area_len_unaligned, -EINVAL },
-	{ "area unmapped", area_unmapped, -EFAULT },
-	{ "area whose last page is unmapped", area_tail_unmapped, -EFAULT },
-	{ "area in a read-only mapping", area_readonly, -EFAULT },
-	{ "area flags with unknown bit 1", area_flag_unknown, -EINVAL },
-	{ "area flags with unknown bit 31", area_flag_high, -EINVAL },
-	{ "area flag IORING_ZCRX_AREA_DMABUF (none on 6.12)", area_dmabuf, -EOPNOTSUPP },
-	{ "area rq_area_token 1 << 48 on input", area_token, -EINVAL },
-	{ "area rq_area_token 4096 on input", area_token_low, -EINVAL },
-	{ "area __resv2[0] != 0", area_resv0, -EINVAL },
-	{ "area __resv2[1] != 0", area_resv1, -EINVAL },
-	{ "region of one page for 4096 entries", rd_too_small, -EINVAL },
-	{ "region of 4096 entries' size, no room for the header", rd_no_header, -EINVAL },
-	{ "region __resv[0] != 0", rd_resv0, -EINVAL },
-	{ "region __resv[1] != 0", rd_resv1, -EINVAL },
-	{ "region __resv[2] != 0", rd_resv2, -EINVAL },
-	{ "region __resv[3] != 0", rd_resv3, -EINVAL },
-	{ "region id != 0", rd_id, -EINVAL },
-	{ "region mmap_offset != 0 on input", rd_mmap_offset, -EINVAL },
-	{ "region flags with unknown bit 1", rd_flag_unknown, -EINVAL },
-	{ "region flags with unknown bit 31", rd_flag_high, -EINVAL },
-	{ "user region at an unaligned address", rd_user_unaligned, -EINVAL },
-	{ "kernel region (flags 0) with user_addr set", rd_kernel_with_addr, -EINVAL },
-	{ "reg pointer unmapped", arg_reg_unmapped, -EFAULT },
-	{ "area_ptr unmapped", arg_area_unmapped, -EFAULT },
-	{ "region_ptr unmapped", arg_region_unmapped, -EFAULT },
-	{ "area descriptor read-only (copy back)", arg_area_readonly, -EFAULT },
-	{ "region descriptor read-only (copy back)", arg_region_readonly, -EFAULT },
-	{ "nr_args 0", nr_args0, -EINVAL },
-	{ "nr_args 2", nr_args2, -EINVAL },
-	{ "netdev mode, no such if_idx", netdev_missing, -ENODEV },
-	{ "netdev mode on lo (cannot restart queues)", netdev_lo, -EOPNOTSUPP },
+};
+
+#define ROW(what, fn, expect)	{ #fn, what, fn, expect }
+
+static const struct reg_case cases[] = {
+	ROW("ring without IORING_SETUP_DEFER_TASKRUN", no_defer_taskrun, -EINVAL),
+	ROW("ring without IORING_SETUP_CQE32", no_cqe32, -EINVAL),
+	ROW("reg.offsets.head != 0", off_head, -EINVAL),
+	ROW("reg.offsets.tail != 0", off_tail, -EINVAL),
+	ROW("reg.offsets.rqes != 0", off_rqes, -EINVAL),
+	ROW("reg.offsets.__resv2 != 0", off_resv2, -EINVAL),
+	ROW("reg.offsets.__resv[0] != 0", off_resv0, -EINVAL),
+	ROW("reg.offsets.__resv[1] != 0", off_resv1, -EINVAL),
+	ROW("reg.__resv[0] != 0", reg_resv0, -EINVAL),
+	ROW("reg.__resv[1] != 0", reg_resv1, -EINVAL),
+	ROW("reg.zcrx_id != 0", reg_zcrx_id, -EINVAL),
+	ROW("reg.event_desc set (no events on 6.12)", reg_event_desc, -EINVAL),
+	ROW("reg.flags with unknown bit 2", flags_unknown, -EINVAL),
+	ROW("reg.flags with unknown bit 31", flags_high, -EINVAL),
+	ROW("ZCRX_REG_NODEV with if_idx 1", nodev_if_idx, -EINVAL),
+	ROW("ZCRX_REG_NODEV with if_rxq 1", nodev_if_rxq, -EINVAL),
+	ROW("rq_entries 0", rq_zero, -EINVAL),
+	ROW("rq_entries 32769 without IORING_SETUP_CLAMP", rq_32769, -EINVAL),
+	ROW("area addr 0", area_addr0, -EINVAL),
+	ROW("area len 0", area_len0, -EINVAL),
+	ROW("area addr not page aligned", area_addr_unaligned, -EINVAL),
+	ROW("area len not page aligned", area_len_unaligned, -EINVAL),
+	ROW("area unmapped", area_unmapped, -EFAULT),
+	ROW("area whose last page is unmapped", area_tail_unmapped, -EFAULT),
+	ROW("area in a read-only mapping", area_readonly, -EFAULT),
+	ROW("area flags with unknown bit 1", area_flag_unknown, -EINVAL),
+	ROW("area flags with unknown bit 31", area_flag_high, -EINVAL),
+	ROW("area flag IORING_ZCRX_AREA_DMABUF (none on 6.12)", area_dmabuf, -EOPNOTSUPP),
+	ROW("area rq_area_token 1 << 48 on input", area_token, -EINVAL),
+	ROW("area rq_area_token 4096 on input", area_token_low, -EINVAL),
+	ROW("area __resv2[0] != 0", area_resv0, -EINVAL),
+	ROW("area __resv2[1] != 0", area_resv1, -EINVAL),
+	ROW("region of one page for 4096 entries", rd_too_small, -EINVAL),
+	ROW("region of 4096 entries' size, no room for the header", rd_no_header, -EINVAL),
+	ROW("region __resv[0] != 0", rd_resv0, -EINVAL),
+	ROW("region __resv[1] != 0", rd_resv1, -EINVAL),
+	ROW("region __resv[2] != 0", rd_resv2, -EINVAL),
+	ROW("region __resv[3] != 0", rd_resv3, -EINVAL),
+	ROW("region id != 0", rd_id, -EINVAL),
+	ROW("region mmap_offset != 0 on input", rd_mmap_offset, -EINVAL),
+	ROW("region flags with unknown bit 1", rd_flag_unknown, -EINVAL),
+	ROW("region flags with unknown bit 31", rd_flag_high, -EINVAL),
+	ROW("user region at an unaligned address", rd_user_unaligned, -EINVAL),
+	ROW("kernel region (flags 0) with user_addr set", rd_kernel_with_addr, -EINVAL),
+	ROW("reg pointer unmapped", arg_reg_unmapped, -EFAULT),
+	ROW("area_ptr unmapped", arg_area_unmapped, -EFAULT),
+	ROW("region_ptr unmapped", arg_region_unmapped, -EFAULT),
+	ROW("area descriptor read-only (copy back)", arg_area_readonly, -EFAULT),
+	ROW("region descriptor read-only (copy back)", arg_region_readonly, -EFAULT),
+	ROW("nr_args 0", nr_args0, -EINVAL),
+	ROW("nr_args 2", nr_args2, -EINVAL),
+	ROW("netdev mode, no such if_idx", netdev_missing, -ENODEV),
+	ROW("netdev mode on lo (cannot restart queues)", netdev_lo, -EOPNOTSUPP),
 	/* last: the same ring must then register fine */
-	{ "reg read-only (copy back)", arg_reg_readonly, -EFAULT },
+	ROW("reg read-only (copy back)", arg_reg_readonly, -EFAULT),
 };
 
 static int do_register(struct ctx *c)
@@ -222,8 +233,106 @@ static int do_register(struct ctx *c)
 			   c->nr_args);
 }
 
+/* main_ring, ring_no_defer or ring_no_cqe32, as the cases want it. */
+static void open_ring(struct io_uring *ring)
+{
+	struct io_uring_params p;
+	int ret;
+
+	if (ring == &main_ring) {
+		zu_ring_init_or_die(ring, 4, 0, 0);
+		return;
+	}
+	memset(&p, 0, sizeof(p));
+	if (ring == &ring_no_defer)
+		p.flags = IORING_SETUP_CQE32;
+	else
+		p.flags = IORING_SETUP_SINGLE_ISSUER |
+			  IORING_SETUP_DEFER_TASKRUN;
+	ret = io_uring_queue_init_params(4, ring, &p);
+	if (ret)
+		tst_fail("expected a %s ring, got %s",
+			 ring == &ring_no_defer ? "CQE32" : "DEFER_TASKRUN",
+			 zu_errname(ret));
+}
+
+/* One row of cases[]: a valid registration with one thing wrong. */
+static void reg_case(void *arg)
+{
+	const struct reg_case *rc = arg;
+	struct ctx c;
+	int ret;
+
+	base(&c);
+	rc->set(&c);
+	ret = do_register(&c);
+	if (ret == rc->expect)
+		return;
+	/*
+	 * It registered: a new ring instead, so that the ifq it left does
+	 * not fail no_pin_left and final_registration as well.
+	 */
+	if (ret >= 0) {
+		io_uring_queue_exit(c.ring);
+		open_ring(c.ring);
+	}
+	tst_fail("%s: expected %s, got %s", rc->what, zu_errname(rc->expect),
+		 zu_errname(ret));
+}
+
+/*
+ * Run fn in a child process and end the case as the child ended. The
+ * child's tst_fail() or tst_skip() ends it with a "<test>: FAIL: <why>"
+ * line on stderr, which comes back through a pipe as the case's message.
+ * Only before this process maps a ring: in UML a child forked after that
+ * hits "BUG: Bad page map" when it exits.
+ */
+static void in_child(const char *what, void (*fn)(void))
+{
+	const char *why;
+	char msg[400];
+	size_t len = 0;
+	ssize_t n;
+	int p[2], st;
+	pid_t pid;
+
+	if (pipe(p))
+		tst_fail("expected a pipe, got %s", strerror(errno));
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		tst_fail("expected fork() to work, got %s", strerror(errno));
+	if (!pid) {
+		close(p[0]);
+		if (dup2(p[1], STDERR_FILENO) < 0)
+			_exit(TST_FAIL);
+		fn();
+		_exit(0);
+	}
+	close(p[1]);
+	while (len < sizeof(msg) - 1 &&
+	       (n = read(p[0], msg + len, sizeof(msg) - 1 - len)) > 0)
+		len += n;
+	close(p[0]);
+	while (len && msg[len - 1] == '\n')
+		len--;
+	msg[len] = '\0';
+	/* "<test>: FAIL: <why>": the case's line names the test already */
+	why = strstr(msg, ": FAIL: ");
+	if (!why)
+		why = strstr(msg, ": SKIP: ");
+	why = why ? why + 8 : len ? msg : "no message";
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		tst_fail("expected the %s child to exit, got status %#x", what,
+			 st);
+	if (WEXITSTATUS(st) == TST_SKIP)
+		tst_skip("%s", why);
+	if (WEXITSTATUS(st))
+		tst_fail("%s child (exit %d): %s", what, WEXITSTATUS(st), why);
+}
+
 /* Registering without CAP_NET_ADMIN in the effective set: -EPERM. */
-static void check_eperm(void)
+static void eperm_child(void)
 {
 	struct __user_cap_header_struct hdr = {
 		.version = _LINUX_CAPABILITY_VERSION_3,
@@ -231,44 +340,34 @@ static void check_eperm(void)
 	struct __user_cap_data_struct data[2];
 	struct io_uring ring;
 	struct ctx c;
-	pid_t pid;
-	int st, ret;
+	int ret;
 
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
-		tst_fail("expected fork() to work, got %s", strerror(errno));
-	if (!pid) {
-		zu_ring_init_or_die(&ring, 4, 0, 0);
-		base(&c);
-		c.ring = &ring;
-		if (syscall(SYS_capget, &hdr, data))
-			tst_fail("expected capget() to work, got %s",
-				 strerror(errno));
-		data[CAP_NET_ADMIN / 32].effective &=
-			~(1u << (CAP_NET_ADMIN % 32));
-		if (syscall(SYS_capset, &hdr, data))
-			tst_fail("expected capset() to drop CAP_NET_ADMIN, got %s",
-				 strerror(errno));
-		ret = do_register(&c);
-		if (ret != -EPERM)
-			tst_fail("registering without CAP_NET_ADMIN: expected -EPERM, got %s",
-				 zu_errname(ret));
-		io_uring_queue_exit(&ring);
-		_exit(0);
-	}
-	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
-		tst_fail("expected the CAP_NET_ADMIN child to exit, got status %#x",
-			 st);
-	if (WEXITSTATUS(st))
-		exit(WEXITSTATUS(st));
+	zu_ring_init_or_die(&ring, 4, 0, 0);
+	base(&c);
+	c.ring = &ring;
+	if (syscall(SYS_capget, &hdr, data))
+		tst_fail("expected capget() to work, got %s", strerror(errno));
+	data[CAP_NET_ADMIN / 32].effective &= ~(1u << (CAP_NET_ADMIN % 32));
+	if (syscall(SYS_capset, &hdr, data))
+		tst_fail("expected capset() to drop CAP_NET_ADMIN, got %s",
+			 strerror(errno));
+	ret = do_register(&c);
+	if (ret != -EPERM)
+		tst_fail("registering without CAP_NET_ADMIN: expected -EPERM, got %s",
+			 zu_errname(ret));
+	io_uring_queue_exit(&ring);
+}
+
+static void no_cap_net_admin(void)
+{
+	in_child("CAP_NET_ADMIN", eperm_child);
 }
 
 /*
  * Without CAP_IPC_LOCK the area is charged to RLIMIT_MEMLOCK: an area
  * over the limit fails -ENOMEM, one under it registers.
  */
-static void check_memlock(void)
+static void memlock_child(void)
 {
 	struct __user_cap_header_struct hdr = {
 		.version = _LINUX_CAPABILITY_VERSION_3,
@@ -277,48 +376,41 @@ static void check_memlock(void)
 	struct rlimit rl = { 256 * 1024, 256 * 1024 };
 	struct io_uring ring;
 	struct zu_ifq z;
-	pid_t pid;
-	int st, ret;
+	int ret;
 
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
-		tst_fail("expected fork() to work, got %s", strerror(errno));
-	if (!pid) {
-		if (syscall(SYS_capget, &hdr, data))
-			tst_fail("expected capget() to work, got %s",
-				 strerror(errno));
-		data[CAP_IPC_LOCK / 32].effective &=
-			~(1u << (CAP_IPC_LOCK % 32));
-		if (syscall(SYS_capset, &hdr, data) ||
-		    setrlimit(RLIMIT_MEMLOCK, &rl))
-			tst_fail("expected to drop CAP_IPC_LOCK and set RLIMIT_MEMLOCK, got %s",
-				 strerror(errno));
-		/* the ring is charged when it is created without the cap */
-		zu_ring_init_or_die(&ring, 4, 0, 0);
-		zu_ifq_prepare(&z, &ring, 1024 * 1024, 64, false);
-		ret = zu_ifq_register(&z);
-		if (ret != -ENOMEM)
-			tst_fail("1 MiB area over a 256 KiB RLIMIT_MEMLOCK without CAP_IPC_LOCK: expected -ENOMEM, got %s",
-				 zu_errname(ret));
-		zu_ifq_unmap(&z);
-		zu_ifq_prepare(&z, &ring, 64 * 1024, 64, false);
-		ret = zu_ifq_register(&z);
-		if (ret)
-			tst_fail("64 KiB area under a 256 KiB RLIMIT_MEMLOCK: expected success, got %s",
-				 zu_errname(ret));
-		io_uring_queue_exit(&ring);
-		_exit(0);
-	}
-	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
-		tst_fail("expected the RLIMIT_MEMLOCK child to exit, got status %#x",
-			 st);
-	if (WEXITSTATUS(st))
-		exit(WEXITSTATUS(st));
+	if (syscall(SYS_capget, &hdr, data))
+		tst_fail("expected capget() to work, got %s", strerror(errno));
+	data[CAP_IPC_LOCK / 32].effective &= ~(1u << (CAP_IPC_LOCK % 32));
+	if (syscall(SYS_capset, &hdr, data) ||
+	    setrlimit(RLIMIT_MEMLOCK, &rl))
+		tst_fail("expected to drop CAP_IPC_LOCK and set RLIMIT_MEMLOCK, got %s",
+			 strerror(errno));
+	/* the ring is charged when it is created without the cap */
+	zu_ring_init_or_die(&ring, 4, 0, 0);
+	zu_ifq_prepare(&z, &ring, 1024 * 1024, 64, false);
+	ret = zu_ifq_register(&z);
+	if (ret != -ENOMEM)
+		tst_fail("1 MiB area over a 256 KiB RLIMIT_MEMLOCK without CAP_IPC_LOCK: expected -ENOMEM, got %s",
+			 zu_errname(ret));
+	zu_ifq_unmap(&z);
+	zu_ifq_prepare(&z, &ring, 64 * 1024, 64, false);
+	ret = zu_ifq_register(&z);
+	if (ret)
+		tst_fail("64 KiB area under a 256 KiB RLIMIT_MEMLOCK: expected success, got %s",
+			 zu_errname(ret));
+	io_uring_queue_exit(&ring);
 }
 
-/* rq_entries 32769 on an IORING_SETUP_CLAMP ring: 32768. */
-static void check_clamp(void)
+static void memlock_no_cap_ipc_lock(void)
+{
+	in_child("RLIMIT_MEMLOCK", memlock_child);
+}
+
+/*
+ * rq_entries 32769 on an IORING_SETUP_CLAMP ring: 32768. The ring is
+ * closed whatever happens, so no_pin_left sees only the failures' pins.
+ */
+static void clamp_32769(void)
 {
 	struct io_uring ring;
 	struct ctx c;
@@ -330,27 +422,33 @@ static void check_clamp(void)
 	c.rd = big_rd;
 	c.reg.rq_entries = 32769;
 	ret = do_register(&c);
-	if (ret)
-		tst_fail("rq_entries 32769 on a IORING_SETUP_CLAMP ring: expected success, got %s",
-			 zu_errname(ret));
-	if (c.reg.rq_entries != 32768)
-		tst_fail("rq_entries 32769 on a IORING_SETUP_CLAMP ring: expected 32768 written back, got %u",
-			 c.reg.rq_entries);
+	if (tst_check(!ret, "rq_entries 32769 on a IORING_SETUP_CLAMP ring: expected success, got %s",
+		      zu_errname(ret)))
+		tst_check(c.reg.rq_entries == 32768,
+			  "rq_entries 32769 on a IORING_SETUP_CLAMP ring: expected 32768 written back, got %u",
+			  c.reg.rq_entries);
 	io_uring_queue_exit(&ring);
 }
 
-static void check_final(void)
+/* The failures and the CLAMP ring must have unpinned their areas. */
+static void no_pin_left(void)
 {
-	struct io_uring_zcrx_offsets *o;
-	struct ctx c;
-	long pin;
-	int ret;
+	long pin = zu_wait_vmpin(0, 5000);
 
-	/* the failures and the CLAMP ring must have unpinned their areas */
-	pin = zu_wait_vmpin(0, 5000);
 	if (pin != 0)
 		tst_fail("expected no pages pinned after the failed registrations and the closed CLAMP ring, got VmPin %ld kB",
 			 pin);
+}
+
+/*
+ * A valid registration on the ring that saw all the failures: zcrx_id 0
+ * and the write-back the ABI describes.
+ */
+static void final_registration(void)
+{
+	struct io_uring_zcrx_offsets *o;
+	struct ctx c;
+	int ret;
 
 	base(&c);
 	c.reg.rq_entries = 100;
@@ -390,11 +488,12 @@ static void check_final(void)
 
 int main(void)
 {
-	struct io_uring_params p;
 	unsigned int i;
 	int ret;
 
 	zu_require_zcrx();
+	/* the two children, the table, CLAMP, the pins, the last one */
+	tst_plan(2 + ZU_ARRAY_SIZE(cases) + 3);
 	area_rw = zu_map(AREA_LEN, PROT_READ | PROT_WRITE);
 	area_ro = zu_map(AREA_LEN, PROT_READ);
 	ret = io_uring_zcrx_rq_region_alloc(&user_rd, RQ_ENTRIES);
@@ -404,40 +503,21 @@ int main(void)
 		tst_fail("expected user refill regions, got %s",
 			 zu_errname(ret));
 	/* they fork: before this process maps any ring */
-	check_eperm();
-	check_memlock();
+	TST_CASE(no_cap_net_admin);
+	TST_CASE(memlock_no_cap_ipc_lock);
 
-	zu_ring_init_or_die(&main_ring, 4, 0, 0);
-	memset(&p, 0, sizeof(p));
-	p.flags = IORING_SETUP_CQE32;
-	ret = io_uring_queue_init_params(4, &ring_no_defer, &p);
-	if (ret)
-		tst_fail("expected a CQE32 ring, got %s", zu_errname(ret));
-	memset(&p, 0, sizeof(p));
-	p.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
-	ret = io_uring_queue_init_params(4, &ring_no_cqe32, &p);
-	if (ret)
-		tst_fail("expected a DEFER_TASKRUN ring, got %s",
-			 zu_errname(ret));
+	open_ring(&main_ring);
+	open_ring(&ring_no_defer);
+	open_ring(&ring_no_cqe32);
 
-	for (i = 0; i < ZU_ARRAY_SIZE(cases); i++) {
-		struct ctx c;
+	for (i = 0; i < ZU_ARRAY_SIZE(cases); i++)
+		tst_case(cases[i].name, reg_case, (void *)&cases[i]);
+	TST_CASE(clamp_32769);
+	TST_CASE(no_pin_left);
+	TST_CASE(final_registration);
 
-		base(&c);
-		cases[i].set(&c);
-		ret = do_register(&c);
-		if (ret != cases[i].expect)
-			tst_fail("%s: expected %s, got %s", cases[i].what,
-				 zu_errname(cases[i].expect),
-				 zu_errname(ret));
-	}
-	check_clamp();
-	check_final();
-
-	printf("%zu registration errors as expected; CLAMP, CAP_NET_ADMIN and the final registration fine\n",
-	       ZU_ARRAY_SIZE(cases));
 	io_uring_queue_exit(&main_ring);
 	io_uring_queue_exit(&ring_no_defer);
 	io_uring_queue_exit(&ring_no_cqe32);
-	return TST_PASS;
+	return tst_exit();
 }

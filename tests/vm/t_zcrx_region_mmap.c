@@ -8,6 +8,10 @@
  * 2 MiB area needs every buffer back 4 times. Two ifqs on one ring get
  * zcrx_id 0 and 1 and distinct offsets, and each one's ring works. An
  * offset with no kernel region behind it cannot be mapped.
+ *
+ * The ring and both ifqs are set up in main(); each check and each
+ * stream is a case. A stream that fails part-way leaves its request armed
+ * on the shared ring: the next stream cancels it first.
  */
 #include <signal.h>
 #include <string.h>
@@ -20,25 +24,106 @@
 #define STREAM_LEN	(8ull * ZU_MIB)
 #define RQ_ENTRIES	512
 #define OFF_ZCRX_REGION	0x30000000ull
+#define CANCEL_TAG	0xca9ce1ull
+
+static struct io_uring ring;
+static struct zu_ifq z0, z1;
+
+/* The stream in progress, or one that failed part-way. */
+static struct {
+	bool			dirty;
+	int			rx;
+	struct zu_sender	*snd;	/* not yet waited for */
+	struct zu_recv		r;
+} cur;
+
+/*
+ * Cancel every request still in flight (one an earlier case let go ahead,
+ * or whose CQE did not come) and reap every CQE: those before the
+ * cancel's, and if it cancelled anything, the cancelled requests' last
+ * ones, until 100 ms pass without a CQE.
+ */
+static void quiesce(struct io_uring *ring)
+{
+	struct __kernel_timespec ts = { .tv_nsec = 100000000 };
+	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+	struct io_uring_cqe *cqe;
+	int ret, cancelled = -1, waited = 0;
+
+	if (!sqe)
+		tst_fail("internal: no free SQE to cancel with");
+	io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY);
+	sqe->user_data = CANCEL_TAG;
+	ret = io_uring_submit(ring);
+	if (ret != 1)
+		tst_fail("expected the cancel SQE submitted, got %s",
+			 zu_errname(ret));
+	while (cancelled) {
+		ret = io_uring_wait_cqe_timeout(ring, &cqe, &ts);
+		if (ret == -EINTR)
+			continue;
+		if (ret == -ETIME && cancelled > 0)
+			break;
+		if (ret == -ETIME) {
+			waited += 100;
+			if (waited >= 5000)
+				tst_fail("expected the cancel's CQE within 5 s, got none");
+			continue;
+		}
+		if (ret)
+			tst_fail("expected io_uring_wait_cqe_timeout() to work, got %s",
+				 zu_errname(ret));
+		/* the number of requests cancelled, or -ENOENT for none */
+		if (cqe->user_data == CANCEL_TAG)
+			cancelled = cqe->res > 0 ? cqe->res : 0;
+		io_uring_cqe_seen(ring, cqe);
+	}
+}
+
+/*
+ * After a stream that failed part-way: cancel its request, give its
+ * buffers back, close its socket (which ends the sender) and wait for
+ * the sender.
+ */
+static void stream_cleanup(void)
+{
+	quiesce(&ring);
+	if (cur.r.held)
+		zu_return_held(&cur.r, SIZE_MAX);
+	zu_recv_free(&cur.r);
+	if (cur.rx >= 0)
+		close(cur.rx);
+	if (cur.snd)
+		zu_join_sender(cur.snd);
+	cur.dirty = false;
+}
 
 static void stream(struct zu_ifq *z, const char *which)
 {
-	struct zu_recv r;
-	int rx, tx;
 	struct zu_sender *snd;
+	struct zu_recv *r = &cur.r;
+	int tx;
 
-	zu_tcp_pair(&rx, &tx);
-	snd = zu_start_sender(tx, STREAM_LEN, 64 * 1024);
-	zu_recv_init(&r, z, rx, STREAM_LEN, ZU_REFILL_EAGER);
-	zu_recv_all(&r);
+	if (cur.dirty)
+		stream_cleanup();
+	memset(&cur, 0, sizeof(cur));
+	cur.dirty = true;
+	cur.rx = -1;
+	zu_tcp_pair(&cur.rx, &tx);
+	cur.snd = zu_start_sender(tx, STREAM_LEN, 64 * 1024);
+	zu_recv_init(r, z, cur.rx, STREAM_LEN, ZU_REFILL_EAGER);
+	zu_recv_all(r);
+	snd = cur.snd;
+	cur.snd = NULL;
 	zu_wait_sender(snd);
-	if (r.returned < STREAM_LEN / AREA_LEN)
+	if (r->returned < STREAM_LEN / AREA_LEN)
 		tst_fail("%s: expected the area to go round through the mapped refill ring, got only %lu buffers returned",
-			 which, r.returned);
-	printf("%s: %llu bytes through a %u-byte area, %lu buffers returned through the mmapped ring\n",
-	       which, (unsigned long long)r.bytes, AREA_LEN, r.returned);
-	zu_recv_free(&r);
-	close(rx);
+			 which, r->returned);
+	printf("# %s: %llu bytes through a %u-byte area, %lu buffers returned through the mmapped ring\n",
+	       which, (unsigned long long)r->bytes, AREA_LEN, r->returned);
+	zu_recv_free(r);
+	close(cur.rx);
+	cur.dirty = false;
 }
 
 static void check_region(struct zu_ifq *z, uint32_t want_id)
@@ -60,41 +145,68 @@ static void check_region(struct zu_ifq *z, uint32_t want_id)
 			 z->id, *z->rq.khead, *z->rq.ktail);
 }
 
-int main(void)
+static void region_ifq0(void)
 {
-	struct io_uring ring;
-	struct zu_ifq z0, z1;
-	void *p;
-
-	signal(SIGPIPE, SIG_IGN);
-	zu_require_zcrx();
-	zu_ring_init_or_die(&ring, 16, 4096, 0);
-
-	zu_ifq_setup(&z0, &ring, AREA_LEN, RQ_ENTRIES, true);
 	check_region(&z0, 0);
-	zu_ifq_setup(&z1, &ring, AREA_LEN, RQ_ENTRIES, true);
+}
+
+static void region_ifq1(void)
+{
 	check_region(&z1, 1);
 	if (z0.rq_ptr == z1.rq_ptr)
 		tst_fail("expected the two regions mapped apart, got both at %p",
 			 z0.rq_ptr);
+}
 
-	/* no region behind ifq id 2, nor within an id's range */
+/* no region behind ifq id 2, nor within an id's range */
+static void mmap_no_region(void)
+{
+	void *p;
+
 	p = mmap(NULL, ZU_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
 		 ring.ring_fd, OFF_ZCRX_REGION + (2ull << 16));
-	if (p != MAP_FAILED)
-		tst_fail("expected mmap at the offset of zcrx_id 2 (no such ifq) to fail, got a mapping");
+	if (!tst_check(p == MAP_FAILED, "expected mmap at the offset of zcrx_id 2 (no such ifq) to fail, got a mapping"))
+		munmap(p, ZU_PAGE);
 	p = mmap(NULL, ZU_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
 		 ring.ring_fd, OFF_ZCRX_REGION + ZU_PAGE);
-	if (p != MAP_FAILED)
-		tst_fail("expected mmap at region offset + 4096 (not an ifq's offset) to fail, got a mapping");
+	if (!tst_check(p == MAP_FAILED, "expected mmap at region offset + 4096 (not an ifq's offset) to fail, got a mapping"))
+		munmap(p, ZU_PAGE);
+}
 
+static void stream_ifq0(void)
+{
 	stream(&z0, "ifq 0");
+}
+
+static void stream_ifq1(void)
+{
 	stream(&z1, "ifq 1");
-	/* and both again, alternating rings */
+}
+
+/* and both again, alternating rings */
+static void stream_ifq0_again(void)
+{
 	stream(&z0, "ifq 0 again");
+}
+
+int main(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+	zu_require_zcrx();
+	tst_plan(6);
+	zu_ring_init_or_die(&ring, 16, 4096, 0);
+	zu_ifq_setup(&z0, &ring, AREA_LEN, RQ_ENTRIES, true);
+	zu_ifq_setup(&z1, &ring, AREA_LEN, RQ_ENTRIES, true);
+
+	TST_CASE(region_ifq0);
+	TST_CASE(region_ifq1);
+	TST_CASE(mmap_no_region);
+	TST_CASE(stream_ifq0);
+	TST_CASE(stream_ifq1);
+	TST_CASE(stream_ifq0_again);
 
 	io_uring_queue_exit(&ring);
 	zu_ifq_unmap(&z0);
 	zu_ifq_unmap(&z1);
-	return TST_PASS;
+	return tst_exit();
 }

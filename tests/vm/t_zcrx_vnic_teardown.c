@@ -12,6 +12,11 @@
  * - receiver killed: a child receiving on the queue gets SIGKILL; the
  *   queue is free again at once: a new registration on it succeeds as
  *   soon as the child is reaped.
+ *
+ * Cases: killed, restart, unregister (in that order: killed forks, which
+ * must happen before this process has a ring), each with a pair and a
+ * ring of its own. What a case that fails leaves (a child, the ring, the
+ * pair) main() closes before the next one starts.
  */
 #include <signal.h>
 #include <stdbool.h>
@@ -27,41 +32,6 @@
 #define PORT		9000
 #define QUEUE		1
 
-/* A ring with an ifq bound to vB's QUEUE; returns register's result. */
-static int bind_ifq(struct zu_ifq *z, struct io_uring *ring,
-		    const struct zv_pair *p)
-{
-	zu_ring_init_or_die(ring, 64, 4096, 0);
-	zu_ifq_prepare(z, ring, AREA_LEN, RQ_ENTRIES, false);
-	z->reg.flags = 0;
-	z->reg.if_idx = p->ifindex;
-	z->reg.if_rxq = QUEUE;
-	return zu_ifq_register(z);
-}
-
-static void bind_ifq_or_die(struct zu_ifq *z, struct io_uring *ring,
-			    const struct zv_pair *p)
-{
-	int ret = bind_ifq(z, ring, p);
-
-	if (ret)
-		tst_fail("expected to bind an ifq to %s queue %d, got %s",
-			 VN_B, QUEUE, zu_errname(ret));
-}
-
-/* A steered connection, the sender writing total bytes. */
-static int stream_start(struct zv_pair *p, uint64_t total,
-			struct zu_sender **snd, int *lfd)
-{
-	int tx, rx;
-
-	*lfd = vn_listen(VN_B_ADDR, PORT);
-	tx = zv_connect(p, PORT);
-	rx = vn_accept(*lfd, 5000);
-	*snd = zu_start_sender(tx, total, 128 * 1024);
-	return rx;
-}
-
 /* One case: a pair, an ifq bound to its queue, a steered stream. */
 struct tcase {
 	struct zv_pair		p;
@@ -71,19 +41,103 @@ struct tcase {
 	struct zu_sender	*snd;
 	int			lfd, rx;
 	long			pinned_before;
-	bool			pair_gone;
+	/* what there is to close */
+	bool			have_pair, have_ring, have_ifq, have_recv;
+	pid_t			child;
+	int			ready_fd, err_fd;	/* pipes from it */
 };
+
+static struct tcase t;
+
+static void tcase_init(struct tcase *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->lfd = t->rx = t->ready_fd = t->err_fd = -1;
+	t->pinned_before = zu_vmpin_kb();
+}
+
+static void tcase_pair(struct tcase *t)
+{
+	zv_pair_setup(&t->p);
+	t->have_pair = true;
+	vn_ntuple_add_or_die(VN_B, "tcp4", PORT, QUEUE, -1);
+}
+
+/* A ring with an ifq bound to vB's QUEUE; returns register's result. */
+static int bind_ifq(struct tcase *t)
+{
+	zu_ring_init_or_die(&t->ring, 64, 4096, 0);
+	t->have_ring = true;
+	zu_ifq_prepare(&t->z, &t->ring, AREA_LEN, RQ_ENTRIES, false);
+	t->have_ifq = true;
+	t->z.reg.flags = 0;
+	t->z.reg.if_idx = t->p.ifindex;
+	t->z.reg.if_rxq = QUEUE;
+	return zu_ifq_register(&t->z);
+}
+
+static void bind_ifq_or_die(struct tcase *t)
+{
+	int ret = bind_ifq(t);
+
+	if (ret)
+		tst_fail("expected to bind an ifq to %s queue %d, got %s",
+			 VN_B, QUEUE, zu_errname(ret));
+}
+
+/* A steered connection, the sender writing total bytes. */
+static void stream_start(struct tcase *t, uint64_t total)
+{
+	int tx;
+
+	t->lfd = vn_listen(VN_B_ADDR, PORT);
+	tx = zv_connect(&t->p, PORT);
+	t->rx = vn_accept(t->lfd, 5000);
+	t->snd = zu_start_sender(tx, total, 128 * 1024);
+	zu_recv_init(&t->r, &t->z, t->rx, total, ZU_REFILL_EAGER);
+	t->have_recv = true;
+}
 
 static void tcase_start(struct tcase *t, uint64_t total)
 {
-	t->pinned_before = zu_vmpin_kb();
-	t->pair_gone = false;
-	zv_pair_setup(&t->p);
-	vn_ntuple_add_or_die(VN_B, "tcp4", PORT, QUEUE, -1);
-	bind_ifq_or_die(&t->z, &t->ring, &t->p);
-	t->rx = stream_start(&t->p, total, &t->snd, &t->lfd);
-	zu_recv_init(&t->r, &t->z, t->rx, total, ZU_REFILL_EAGER);
+	tcase_init(t);
+	tcase_pair(t);
+	bind_ifq_or_die(t);
+	stream_start(t, total);
 	t->r.recheck = true;
+}
+
+/*
+ * Close what the case has: the child, the stream, the ring, the area, the
+ * pair. A sender still blocked in send() is left to the process's exit.
+ */
+static void tcase_release(struct tcase *t)
+{
+	if (t->child > 0) {
+		kill(t->child, SIGKILL);
+		waitpid(t->child, NULL, 0);
+	}
+	t->child = 0;
+	if (t->ready_fd >= 0)
+		close(t->ready_fd);
+	if (t->err_fd >= 0)
+		close(t->err_fd);
+	if (t->have_recv)
+		zu_recv_free(&t->r);
+	if (t->rx >= 0)
+		close(t->rx);
+	if (t->lfd >= 0)
+		close(t->lfd);
+	t->ready_fd = t->err_fd = t->rx = t->lfd = -1;
+	if (t->have_ring)
+		io_uring_queue_exit(&t->ring);
+	if (t->have_ifq)
+		zu_ifq_unmap(&t->z);
+	if (t->have_pair)
+		zv_pair_delete(&t->p);
+	else if (vn_link_exists(NULL, VN_B))	/* a setup that failed */
+		vn_pair_delete(VN_B);
+	t->have_recv = t->have_ring = t->have_ifq = t->have_pair = false;
 }
 
 /* Everything goes; every page of the area must be unpinned after. */
@@ -91,13 +145,7 @@ static long tcase_end(struct tcase *t, const char *name)
 {
 	long pinned;
 
-	zu_recv_free(&t->r);
-	close(t->rx);
-	close(t->lfd);
-	io_uring_queue_exit(&t->ring);
-	zu_ifq_unmap(&t->z);
-	if (!t->pair_gone)
-		zv_pair_delete(&t->p);
+	tcase_release(t);
 	pinned = zu_wait_vmpin(t->pinned_before, 5000);
 	if (pinned > t->pinned_before)
 		tst_fail("%s: expected VmPin back to %ld kB after the ring exit, got %ld kB",
@@ -105,11 +153,10 @@ static long tcase_end(struct tcase *t, const char *name)
 	return pinned;
 }
 
-static void case_restart(void)
+static void restart(void)
 {
 	const uint64_t total = 16ull * ZU_MIB;
 	struct zv_ifq_info info;
-	struct tcase t;
 
 	tcase_start(&t, total);
 	zu_recv_until(&t.r, 6 * ZU_MIB);
@@ -120,20 +167,20 @@ static void case_restart(void)
 	if (zv_ifq_info(t.ring.ring_fd, t.z.id, &info))
 		tst_fail("expected a ZcrxIfq%u line in the ring's fdinfo",
 			 t.z.id);
-	if (info.zc_bytes != total || info.copy_bytes)
-		tst_fail("restart: expected %llu bytes zero-copy and none copied across the queue restart, got zc_bytes=%llu copy_bytes=%llu",
-			 (unsigned long long)total, info.zc_bytes,
-			 info.copy_bytes);
-	printf("restart: %llu bytes zero-copy across a down/up of %s\n",
-	       (unsigned long long)total, VN_B);
+	if (tst_check(info.zc_bytes == total && !info.copy_bytes,
+		      "restart: expected %llu bytes zero-copy and none copied across the queue restart, got zc_bytes=%llu copy_bytes=%llu",
+		      (unsigned long long)total, info.zc_bytes,
+		      info.copy_bytes))
+		printf("# restart: %llu bytes zero-copy across a down/up of %s\n",
+		       (unsigned long long)total, VN_B);
 	tcase_end(&t, "restart");
 }
 
-static void case_unregister(void)
+static void unregister(void)
 {
-	struct tcase t;
 	size_t held;
 	long pinned;
+	int ret;
 
 	tcase_start(&t, 64ull * ZU_MIB);
 	zu_recv_until(&t.r, 3 * ZU_MIB);
@@ -145,9 +192,10 @@ static void case_unregister(void)
 	zu_recv_until(&t.r, t.r.bytes + AREA_LEN / 4);
 
 	/* Gone while userspace holds buffers and the request is armed. */
-	if (zv_pair_delete(&t.p))
+	ret = zv_pair_delete(&t.p);
+	t.have_pair = false;
+	if (ret)
 		tst_fail("unregister: expected to delete the pair under a bound queue");
-	t.pair_gone = true;
 	held = zu_held(&t.r);
 	/* Still readable and unchanged (recheck), then given back. */
 	while (zu_held(&t.r))
@@ -158,86 +206,127 @@ static void case_unregister(void)
 	 * send() until the process exits, so it is not joined.
 	 */
 	pinned = tcase_end(&t, "unregister");
-	printf("unregister: netdev deleted with %zu buffers held; all returned, VmPin %ld kB\n",
+	printf("# unregister: netdev deleted with %zu buffers held; all returned, VmPin %ld kB\n",
 	       held, pinned);
 }
 
 /* The child: receive on the queue until killed. */
-static void killed_child(struct zv_pair *p, int ready_fd)
+static void killed_child(const struct zv_pair *p, int ready_fd)
 {
 	const uint64_t total = 1024ull * ZU_MIB;
-	struct zu_sender *snd;
-	struct io_uring ring;
-	struct zu_recv r;
-	struct zu_ifq z;
-	int lfd, rx;
+	struct tcase c;
 
-	bind_ifq_or_die(&z, &ring, p);
-	rx = stream_start(p, total, &snd, &lfd);
-	zu_recv_init(&r, &z, rx, total, ZU_REFILL_EAGER);
-	zu_recv_until(&r, 2 * ZU_MIB);
+	tcase_init(&c);
+	c.p = *p;
+	bind_ifq_or_die(&c);
+	stream_start(&c, total);
+	zu_recv_until(&c.r, 2 * ZU_MIB);
 	if (write(ready_fd, "r", 1) != 1)
 		_exit(TST_FAIL);
-	zu_recv_all(&r);	/* until killed */
+	zu_recv_all(&c.r);	/* until killed */
 	_exit(TST_FAIL);
 }
 
-static void case_killed(void)
+/*
+ * What a child that failed said: the reason in its "<test>: FAIL: <why>"
+ * line on the stderr pipe fd, read until EOF.
+ */
+static const char *child_why(int fd, char *msg, size_t size)
 {
-	struct io_uring ring;
-	struct zv_pair p;
-	struct zu_ifq z;
-	int pfd[2], st, ret;
-	pid_t pid;
-	char c;
+	const char *why;
+	size_t len = 0;
+	ssize_t n;
 
-	zv_pair_setup(&p);
-	vn_ntuple_add_or_die(VN_B, "tcp4", PORT, QUEUE, -1);
+	while (len < size - 1 &&
+	       (n = read(fd, msg + len, size - 1 - len)) > 0)
+		len += n;
+	while (len && msg[len - 1] == '\n')
+		len--;
+	msg[len] = '\0';
+	why = strstr(msg, ": FAIL: ");
+	if (!why)
+		why = strstr(msg, ": SKIP: ");
+	return why ? why + 8 : len ? msg : "it said nothing";
+}
+
+static void killed(void)
+{
+	int pfd[2], efd[2], st, ret;
+	char c, msg[512];
+	pid_t pid;
+
+	tcase_init(&t);
+	tcase_pair(&t);
 	if (pipe(pfd))
 		tst_fail("expected a pipe");
+	t.ready_fd = pfd[0];
+	if (pipe(efd)) {
+		close(pfd[1]);
+		tst_fail("expected a pipe");
+	}
+	t.err_fd = efd[0];
 	fflush(NULL);
 	pid = fork();
-	if (pid < 0)
+	if (pid < 0) {
+		close(pfd[1]);
+		close(efd[1]);
 		tst_fail("expected fork() to work");
+	}
 	if (!pid) {
 		close(pfd[0]);
-		killed_child(&p, pfd[1]);
+		close(efd[0]);
+		/* Its failure line goes to this case's message. */
+		if (dup2(efd[1], STDERR_FILENO) < 0)
+			_exit(TST_FAIL);
+		close(efd[1]);
+		killed_child(&t.p, pfd[1]);
 	}
+	t.child = pid;
 	close(pfd[1]);
+	close(efd[1]);
 	if (read(pfd[0], &c, 1) != 1)
-		tst_fail("killed: expected the child to receive 2 MiB zero-copy first");
+		tst_fail("killed: expected the child to receive 2 MiB zero-copy first, it did not: %s",
+			 child_why(efd[0], msg, sizeof(msg)));
 	kill(pid, SIGKILL);
 	waitpid(pid, &st, 0);
+	t.child = 0;
 	if (!WIFSIGNALED(st))
 		tst_fail("killed: expected the child to die of SIGKILL, status %#x",
 			 st);
 
 	/* The queue was released when the child's ring file went. */
-	ret = bind_ifq(&z, &ring, &p);
+	ret = bind_ifq(&t);
 	if (ret)
 		tst_fail("killed: expected a new registration on queue %d at once after the receiver died, got %s",
 			 QUEUE, zu_errname(ret));
-	printf("killed: queue %d bound again at once after the receiver died\n",
+	printf("# killed: queue %d bound again at once after the receiver died\n",
 	       QUEUE);
-	io_uring_queue_exit(&ring);
-	zu_ifq_unmap(&z);
-	close(pfd[0]);
-	zv_pair_delete(&p);
+	tcase_release(&t);
 }
+
+/* A case, then whatever it left closed. */
+#define RUN(fn)	do { TST_CASE(fn); tcase_release(&t); } while (0)
 
 /* No argument: every case; else only the one named (killed, restart, unregister). */
 int main(int argc, char **argv)
 {
 	const char *only = argc > 1 ? argv[1] : NULL;
 
+	if (only && strcmp(only, "killed") && strcmp(only, "restart") &&
+	    strcmp(only, "unregister"))
+		tst_fail("expected a case to run (killed, restart or unregister), got %s",
+			 only);
 	signal(SIGPIPE, SIG_IGN);
 	zu_require_zcrx();
+	tcase_init(&t);
+
+	tst_plan(only ? 1 : 3);
 	/* First: it forks, which must happen before this process has a ring. */
 	if (!only || !strcmp(only, "killed"))
-		case_killed();
+		RUN(killed);
 	if (!only || !strcmp(only, "restart"))
-		case_restart();
+		RUN(restart);
 	if (!only || !strcmp(only, "unregister"))
-		case_unregister();
-	return TST_PASS;
+		RUN(unregister);
+	return tst_exit();
 }

@@ -53,7 +53,12 @@ struct tst_state {
 	sigjmp_buf	env;
 };
 
-static struct tst_state tst_st;
+/*
+ * One state for the whole program: every file that includes this header
+ * (the test and its helpers, zcrx_util.c, vnic_util.c) shares it, so a
+ * helper's tst_fail() ends the running case too.
+ */
+struct tst_state tst_st __attribute__((weak));
 
 static inline bool tst_in_case_thread(void)
 {

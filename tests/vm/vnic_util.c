@@ -1070,12 +1070,24 @@ void vn_tcp_flow(const struct vn_ns *sender_ns, const char *addr, int port,
 		 uint64_t total)
 {
 	int lfd = vn_listen(addr, port), tx, rx;
+	struct pollfd pfd = { .fd = lfd, .events = POLLIN };
 	struct vn_xfer *s, *r;
 	char what[96];
 
-	tx = vn_connect_or_die(sender_ns, addr, port);
-	rx = vn_accept(lfd, 10000);
+	/* a failed case must not leave the port's listener behind */
+	tx = vn_connect(sender_ns, addr, port, 10000);
+	if (tx < 0) {
+		close(lfd);
+		tst_fail("expected to connect to %s port %d, got %s", addr,
+			 port, strerror(-tx));
+	}
+	rx = poll(&pfd, 1, 10000) == 1 ? accept4(lfd, NULL, NULL, SOCK_CLOEXEC) : -1;
 	close(lfd);
+	if (rx < 0) {
+		close(tx);
+		tst_fail("expected to accept the connection to %s port %d within 10 s, got %s",
+			 addr, port, errno ? strerror(errno) : "none");
+	}
 	s = vn_send_start(tx, total, port);
 	r = vn_recv_start(rx, total, port);
 	snprintf(what, sizeof(what), "the receiver of the flow to %s port %d",
