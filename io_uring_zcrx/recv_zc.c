@@ -361,7 +361,11 @@ int io_recvzc(struct io_kiocb *req, unsigned int issue_flags)
 	sock = sock_from_file(req->file);
 	if (unlikely(!sock))
 		return -ENOTSOCK;
-	if (unlikely(!sk_is_tcp(sock->sk)))
+	/*
+	 * Plain TCP only, as upstream: a socket whose proto was replaced
+	 * (kTLS, sockmap's tcp_bpf, espintcp) has its own idea of the stream.
+	 */
+	if (READ_ONCE(sock->sk->sk_prot)->recvmsg != tcp_recvmsg)
 		return -EPROTONOSUPPORT;
 
 	if (!(req->flags & REQ_F_POLLED) &&

@@ -37,7 +37,7 @@
 #include "zcrx.h"
 
 #define IO_ZCRX_REG_FLAGS	(ZCRX_REG_IMPORT | ZCRX_REG_NODEV)
-#define IO_ZCRX_REGION_MAX	SZ_16M
+#define IO_ZCRX_REGION_MAX	((u64)U16_MAX << PAGE_SHIFT)
 
 static size_t io_zcrx_rq_hdr_size(void)
 {
@@ -60,23 +60,34 @@ static void io_zcrx_free_region(struct io_zcrx_ifq *ifq)
 	r->acct_pages = 0;
 }
 
+/*
+ * The checks and errnos of upstream's io_create_region(), after the size
+ * check of io_allocate_rbuf_ring(). 6.12's page helpers count pages in an
+ * unsigned short, so regions stop at IO_ZCRX_REGION_MAX (-E2BIG), far above
+ * what 32768 refill entries need.
+ */
 static int io_zcrx_check_region(const struct io_uring_region_desc *rd,
 				size_t need)
 {
-	if (!mem_is_zero(rd->__resv, sizeof(rd->__resv)) || rd->id ||
-	    rd->mmap_offset)
+	u64 end;
+
+	if (rd->size < need)
+		return -EINVAL;
+	if (!mem_is_zero(rd->__resv, sizeof(rd->__resv)))
 		return -EINVAL;
 	if (rd->flags & ~IORING_MEM_REGION_TYPE_USER)
 		return -EINVAL;
-	if (rd->size < need || rd->size > IO_ZCRX_REGION_MAX)
+	/* user_addr is set if and only if user memory backs the region */
+	if (!!(rd->flags & IORING_MEM_REGION_TYPE_USER) != !!rd->user_addr)
+		return -EFAULT;
+	if (!rd->size || rd->mmap_offset || rd->id)
 		return -EINVAL;
-	if (rd->flags & IORING_MEM_REGION_TYPE_USER) {
-		if (!rd->user_addr || !PAGE_ALIGNED(rd->user_addr) ||
-		    !PAGE_ALIGNED(rd->size))
-			return -EINVAL;
-	} else if (rd->user_addr) {
+	if (rd->size > IO_ZCRX_REGION_MAX)
+		return -E2BIG;
+	if ((rd->user_addr | rd->size) & ~PAGE_MASK)
 		return -EINVAL;
-	}
+	if (check_add_overflow(rd->user_addr, rd->size, &end))
+		return -EOVERFLOW;
 	return 0;
 }
 
@@ -92,10 +103,10 @@ static int io_zcrx_create_region(struct io_zcrx_ifq *ifq,
 	ret = io_zcrx_check_region(rd, need);
 	if (ret)
 		return ret;
-	ret = io_zcrx_account(ifq, DIV_ROUND_UP(rd->size, PAGE_SIZE));
+	ret = io_zcrx_account(ifq, rd->size >> PAGE_SHIFT);
 	if (ret)
 		return ret;
-	r->acct_pages = DIV_ROUND_UP(rd->size, PAGE_SIZE);
+	r->acct_pages = rd->size >> PAGE_SHIFT;
 
 	if (rd->flags & IORING_MEM_REGION_TYPE_USER) {
 		ptr = __io_uaddr_map(&r->pages, &r->nr_pages, rd->user_addr,
@@ -103,7 +114,7 @@ static int io_zcrx_create_region(struct io_zcrx_ifq *ifq,
 		r->is_user = true;
 	} else {
 		ptr = io_pages_map(&r->pages, &r->nr_pages, rd->size);
-		r->mmap_offset = IORING_OFF_ZCRX_REGION |
+		r->mmap_offset = IORING_MAP_OFF_ZCRX_REGION |
 				 ((u64)ifq->id << IORING_OFF_ZCRX_SHIFT);
 		rd->mmap_offset = r->mmap_offset;
 	}
@@ -195,35 +206,51 @@ static void io_zcrx_close_queue(struct io_zcrx_ifq *ifq)
 	rtnl_unlock();
 }
 
-static int io_zcrx_open_queue(struct io_zcrx_ifq *ifq,
+/*
+ * Find the device before anything is pinned, as upstream does: -ENODEV
+ * for no such netdev, -EOPNOTSUPP for one without a parent device to map
+ * DMA for (lo, virtual devices).
+ */
+static int io_zcrx_get_netdev(struct io_zcrx_ifq *ifq,
 			      const struct io_uring_zcrx_ifq_reg *reg)
+{
+	ifq->netdev = netdev_get_by_index(current->nsproxy->net_ns, reg->if_idx,
+					  &ifq->netdev_tracker, GFP_KERNEL);
+	if (!ifq->netdev)
+		return -ENODEV;
+	if (!ifq->netdev->dev.parent) {
+		netdev_put(ifq->netdev, &ifq->netdev_tracker);
+		ifq->netdev = NULL;
+		return -EOPNOTSUPP;
+	}
+	ifq->dev = get_device(ifq->netdev->dev.parent);
+	ifq->if_rxq = reg->if_rxq;
+	ifq->if_idx = reg->if_idx;
+	return 0;
+}
+
+/*
+ * Map the area for the device, then bind the provider to the queue. The
+ * DMA mapping, which can take long for a large area, runs before rtnl_lock
+ * is taken; a queue that cannot be bound lets go of the netdev.
+ */
+static int io_zcrx_open_queue(struct io_zcrx_ifq *ifq)
 {
 	struct pp_memory_provider_params p = io_zcrx_mp_params(ifq);
 	int ret;
 
-	rtnl_lock();
-	ifq->netdev = netdev_get_by_index(current->nsproxy->net_ns, reg->if_idx,
-					  &ifq->netdev_tracker, GFP_KERNEL);
-	if (!ifq->netdev) {
-		ret = -ENODEV;
-		goto out;
-	}
-	ret = -EOPNOTSUPP;
-	if (!ifq->netdev->dev.parent)
-		goto out;
-	ifq->dev = get_device(ifq->netdev->dev.parent);
-	ifq->if_rxq = reg->if_rxq;
-	ifq->if_idx = reg->if_idx;
-
 	ret = io_zcrx_map_area(ifq, ifq->area);
 	if (ret)
-		goto out;
-	ret = net_mp_open_rxq(ifq->netdev, reg->if_rxq, &p, NULL);
-out:
-	if (ret && ifq->netdev) {
-		netdev_put(ifq->netdev, &ifq->netdev_tracker);
-		ifq->netdev = NULL;
-	}
+		goto err_put;
+	rtnl_lock();
+	ret = net_mp_open_rxq(ifq->netdev, ifq->if_rxq, &p, NULL);
+	rtnl_unlock();
+	if (!ret)
+		return 0;
+err_put:
+	rtnl_lock();
+	netdev_put(ifq->netdev, &ifq->netdev_tracker);
+	ifq->netdev = NULL;
 	rtnl_unlock();
 	return ret;
 }
@@ -320,7 +347,7 @@ static int io_zcrx_import(struct io_ring_ctx *ctx,
 	int ret;
 
 	if (reg->flags != ZCRX_REG_IMPORT || reg->if_rxq || reg->rq_entries ||
-	    reg->area_ptr || reg->region_ptr || reg->rx_buf_len)
+	    reg->area_ptr || reg->region_ptr || reg->event_desc)
 		return -EINVAL;
 
 	f = fdget(reg->if_idx);
@@ -328,7 +355,7 @@ static int io_zcrx_import(struct io_ring_ctx *ctx,
 		return -EBADF;
 	if (fd_file(f)->f_op != &io_zcrx_export_fops) {
 		fdput(f);
-		return -EINVAL;
+		return -EBADF;
 	}
 	ifq = fd_file(f)->private_data;
 	refcount_inc(&ifq->users);
@@ -336,12 +363,12 @@ static int io_zcrx_import(struct io_ring_ctx *ctx,
 	fdput(f);
 
 	ret = xa_alloc(&ctx->zcrx_ctxs, &id, NULL,
-		       XA_LIMIT(0, IO_ZCRX_MAX_ID), GFP_KERNEL);
+		       xa_limit_31b, GFP_KERNEL);
 	if (ret)
 		goto err_put;
 
+	/* as upstream: the id and the offsets, rq_entries stays 0 */
 	reg->zcrx_id = id;
-	reg->rq_entries = ifq->rq_entries;
 	io_zcrx_fill_offsets(&reg->offsets);
 	ret = -EFAULT;
 	if (copy_to_user(arg, reg, sizeof(*reg)))
@@ -358,21 +385,30 @@ err_put:
 	return ret;
 }
 
+/*
+ * Upstream's checks of the registration. The offsets are output only and
+ * not looked at; an event descriptor is read by io_zcrx_check_events().
+ */
 static int io_zcrx_check_reg(struct io_ring_ctx *ctx,
 			     struct io_uring_zcrx_ifq_reg *reg)
 {
-	if (!mem_is_zero(&reg->offsets, sizeof(reg->offsets)) ||
-	    !mem_is_zero(reg->__resv, sizeof(reg->__resv)) ||
-	    reg->zcrx_id || reg->event_desc)
+	if (!mem_is_zero(reg->__resv, sizeof(reg->__resv)) || reg->zcrx_id)
 		return -EINVAL;
 	if (reg->flags & ~IO_ZCRX_REG_FLAGS)
 		return -EINVAL;
 	if (reg->flags & ZCRX_REG_IMPORT)
 		return 0;
-	if (reg->rx_buf_len && reg->rx_buf_len != PAGE_SIZE)
+	if (reg->if_rxq == -1)
 		return -EINVAL;
 	if ((reg->flags & ZCRX_REG_NODEV) && (reg->if_idx || reg->if_rxq))
 		return -EINVAL;
+	/* 0 means PAGE_SIZE; larger buffers are not there yet on 6.12 */
+	if (!reg->rx_buf_len)
+		reg->rx_buf_len = PAGE_SIZE;
+	if (!is_power_of_2(reg->rx_buf_len) || reg->rx_buf_len < PAGE_SIZE)
+		return -EINVAL;
+	if (reg->rx_buf_len != PAGE_SIZE)
+		return -EOPNOTSUPP;
 	if (!reg->area_ptr || !reg->region_ptr)
 		return -EFAULT;
 
@@ -384,6 +420,24 @@ static int io_zcrx_check_reg(struct io_ring_ctx *ctx,
 		reg->rq_entries = IO_ZCRX_MAX_ENTRIES;
 	}
 	reg->rq_entries = roundup_pow_of_two(reg->rq_entries);
+	return 0;
+}
+
+/*
+ * reg.event_desc: a descriptor that asks for nothing is fine, as upstream
+ * has it; events and stats (7.2) are not there yet on 6.12, so asking for
+ * any is -EINVAL, the answer upstream gives to types it does not know.
+ */
+static int io_zcrx_check_events(const struct io_uring_zcrx_ifq_reg *reg)
+{
+	struct zcrx_event_desc ed;
+
+	if (!reg->event_desc)
+		return 0;
+	if (copy_from_user(&ed, u64_to_user_ptr(reg->event_desc), sizeof(ed)))
+		return -EFAULT;
+	if (!mem_is_zero(&ed, sizeof(ed)))
+		return -EINVAL;
 	return 0;
 }
 
@@ -422,6 +476,9 @@ int io_register_zcrx_ifq(struct io_ring_ctx *ctx,
 		return ret;
 	if (reg.flags & ZCRX_REG_IMPORT)
 		return io_zcrx_import(ctx, arg, &reg);
+	ret = io_zcrx_check_events(&reg);
+	if (ret)
+		return ret;
 	if (copy_from_user(&rd, u64_to_user_ptr(reg.region_ptr), sizeof(rd)) ||
 	    copy_from_user(&area, u64_to_user_ptr(reg.area_ptr), sizeof(area)))
 		return -EFAULT;
@@ -434,7 +491,7 @@ int io_register_zcrx_ifq(struct io_ring_ctx *ctx,
 
 	/* Reserve the id; the ifq becomes visible only at the end. */
 	ret = xa_alloc(&ctx->zcrx_ctxs, &id, NULL,
-		       XA_LIMIT(0, IO_ZCRX_MAX_ID), GFP_KERNEL);
+		       xa_limit_31b, GFP_KERNEL);
 	if (ret)
 		goto err_free;
 	ifq->id = id;
@@ -442,11 +499,16 @@ int io_register_zcrx_ifq(struct io_ring_ctx *ctx,
 	ret = io_zcrx_create_region(ifq, &rd);
 	if (ret)
 		goto err_erase;
+	if (!ifq->nodev) {
+		ret = io_zcrx_get_netdev(ifq, &reg);
+		if (ret)
+			goto err_erase;
+	}
 	ret = io_zcrx_create_area(ifq, &area);
 	if (ret)
 		goto err_erase;
 	if (!ifq->nodev) {
-		ret = io_zcrx_open_queue(ifq, &reg);
+		ret = io_zcrx_open_queue(ifq);
 		if (ret)
 			goto err_erase;
 	}
@@ -546,7 +608,7 @@ void io_zcrx_show_fdinfo(struct seq_file *m, struct io_ring_ctx *ctx)
 /**
  * io_zcrx_mmap_region() - find a kernel-allocated refill region to mmap
  * @ctx: the ring
- * @offset: IORING_OFF_ZCRX_REGION | (zcrx_id << IORING_OFF_ZCRX_SHIFT)
+ * @offset: IORING_MAP_OFF_ZCRX_REGION | (zcrx_id << IORING_OFF_ZCRX_SHIFT)
  * @pages: the region's pages, out
  * @nr_pages: how many, out
  *
@@ -556,11 +618,10 @@ void io_zcrx_show_fdinfo(struct seq_file *m, struct io_ring_ctx *ctx)
 void *io_zcrx_mmap_region(struct io_ring_ctx *ctx, loff_t offset,
 			  struct page ***pages, unsigned int *nr_pages)
 {
+	/* as upstream's io_mmap_get_region(): the low bits do not count */
 	u32 id = (offset & ~IORING_OFF_MMAP_MASK) >> IORING_OFF_ZCRX_SHIFT;
 	struct io_zcrx_ifq *ifq;
 
-	if (offset & ((1ULL << IORING_OFF_ZCRX_SHIFT) - 1))
-		return ERR_PTR(-EINVAL);
 	ifq = xa_load(&ctx->zcrx_ctxs, id);
 	if (!ifq || ifq->region.is_user || !ifq->region.ptr)
 		return ERR_PTR(-EINVAL);
@@ -585,8 +646,9 @@ static int io_zcrx_ctrl_flush(struct io_zcrx_ifq *ifq,
  * @nr_args: must be 0
  *
  * Context: process context, ctx->uring_lock held.
- * Return: 0, -EINVAL for a bad argument or unknown id, -EOPNOTSUPP for an
- * operation 6.12 does not have, -EFAULT.
+ * Return: 0; -EINVAL for nr_args or a bad operation argument; -EFAULT for
+ * unreadable memory or reserved bits set; -ENXIO for an unknown zcrx_id;
+ * -EOPNOTSUPP for an unknown operation or one 6.12 does not have yet.
  */
 int io_register_zcrx_ctrl(struct io_ring_ctx *ctx, void __user *arg,
 			  unsigned int nr_args)
@@ -598,49 +660,40 @@ int io_register_zcrx_ctrl(struct io_ring_ctx *ctx, void __user *arg,
 		return -EINVAL;
 	if (copy_from_user(&ctrl, arg, sizeof(ctrl)))
 		return -EFAULT;
+	/* upstream's errnos: -EFAULT for reserved bits, -ENXIO for no ifq */
 	if (!mem_is_zero(ctrl.__resv, sizeof(ctrl.__resv)))
-		return -EINVAL;
+		return -EFAULT;
 	ifq = xa_load(&ctx->zcrx_ctxs, ctrl.zcrx_id);
 	if (!ifq)
-		return -EINVAL;
+		return -ENXIO;
 
 	switch (ctrl.op) {
 	case ZCRX_CTRL_FLUSH_RQ:
 		return io_zcrx_ctrl_flush(ifq, &ctrl);
 	case ZCRX_CTRL_EXPORT:
 		return io_zcrx_ctrl_export(ifq, &ctrl, arg);
-	case ZCRX_CTRL_ARM_EVENT:
-	case ZCRX_CTRL_ADD_AREA:
-		return -EOPNOTSUPP;
 	}
-	return -EINVAL;
+	/* ARM_EVENT, ADD_AREA (not yet on 6.12) and unknown operations */
+	return -EOPNOTSUPP;
 }
 
 /**
  * io_zcrx_query() - fill the IO_URING_QUERY_ZCRX answer
- * @data: user memory for a struct io_uring_query_zcrx
- * @size: its size as the caller gave it (not 0)
+ * @e: the answer, in kernel memory
  *
- * Writes what fits of the answer; a larger buffer (a newer program) gets
- * the rest of its first IO_QUERY_MAX_SIZE bytes zeroed.
+ * What 6.12 has: NODEV and IMPORT registrations, user memory areas, the
+ * ctrl operations FLUSH_RQ and EXPORT, no feature bits yet.
  *
- * Return: the number of bytes of the answer written, or -EFAULT.
+ * Return: the size of the answer.
  */
-int io_zcrx_query(void __user *data, u32 size)
+ssize_t io_zcrx_query(struct io_uring_query_zcrx *e)
 {
-	struct io_uring_query_zcrx e = {
-		.register_flags		= IO_ZCRX_REG_FLAGS,
-		.area_flags		= 0,
-		.nr_ctrl_opcodes	= ZCRX_CTRL_EXPORT + 1,
-		.features		= 0,
-		.rq_hdr_size		= sizeof(struct io_uring),
-		.rq_hdr_alignment	= L1_CACHE_BYTES,
-	};
-	u32 n = min_t(u32, size, sizeof(e));
-
-	if (copy_to_user(data, &e, n))
-		return -EFAULT;
-	if (size > n && clear_user(data + n, min_t(u32, size, IO_QUERY_MAX_SIZE) - n))
-		return -EFAULT;
-	return n;
+	memset(e, 0, sizeof(*e));
+	e->register_flags = IO_ZCRX_REG_FLAGS;
+	e->area_flags = 0;
+	e->nr_ctrl_opcodes = ZCRX_CTRL_EXPORT + 1;
+	e->features = 0;
+	e->rq_hdr_size = sizeof(struct io_uring);
+	e->rq_hdr_alignment = L1_CACHE_BYTES;
+	return sizeof(*e);
 }

@@ -34,11 +34,8 @@
 
 struct seq_file;
 
-#define IO_ZCRX_MAX_ID		1023
 #define IO_ZCRX_MAX_ENTRIES	32768
 #define IO_ZCRX_AREA_MAX	SZ_1G
-/* bytes of a query answer buffer the kernel writes (the rest is left) */
-#define IO_QUERY_MAX_SIZE	512
 
 struct io_zcrx_ifq;
 
@@ -109,7 +106,7 @@ int io_register_zcrx_ifq(struct io_ring_ctx *ctx,
 			 struct io_uring_zcrx_ifq_reg __user *arg);
 int io_register_zcrx_ctrl(struct io_ring_ctx *ctx, void __user *arg,
 			  unsigned int nr_args);
-int io_zcrx_query(void __user *data, u32 size);
+ssize_t io_zcrx_query(struct io_uring_query_zcrx *e);
 void io_unregister_zcrx_ifqs(struct io_ring_ctx *ctx);
 void io_release_zcrx_queues(struct io_ring_ctx *ctx);
 void io_zcrx_show_fdinfo(struct seq_file *m, struct io_ring_ctx *ctx);
@@ -155,7 +152,7 @@ static inline int io_register_zcrx_ctrl(struct io_ring_ctx *ctx,
 	return -EOPNOTSUPP;
 }
 
-static inline int io_zcrx_query(void __user *data, u32 size)
+static inline ssize_t io_zcrx_query(struct io_uring_query_zcrx *e)
 {
 	return -EOPNOTSUPP;
 }

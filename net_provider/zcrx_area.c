@@ -204,19 +204,69 @@ void io_zcrx_unaccount(struct io_zcrx_ifq *ifq, unsigned long nr_pages)
 		atomic64_sub(nr_pages, &ifq->mm_account->pinned_vm);
 }
 
+/*
+ * Upstream's io_validate_user_buf_range() (io_uring/rsrc.c), which 6.12
+ * does not have: a length of 0 or over 1 GiB is -EFAULT, a range that
+ * wraps is -EOVERFLOW.
+ */
+static int io_validate_user_buf_range(u64 uaddr, u64 ulen)
+{
+	unsigned long tmp, base = (unsigned long)uaddr;
+	unsigned long acct_len = (unsigned long)PAGE_ALIGN(ulen);
+
+	if (ulen > IO_ZCRX_AREA_MAX || !ulen)
+		return -EFAULT;
+	if (check_add_overflow(base, acct_len, &tmp))
+		return -EOVERFLOW;
+	return 0;
+}
+
+/* The checks of upstream's io_import_area() and io_import_umem(), in order. */
 static int io_zcrx_check_area_reg(const struct io_uring_zcrx_area_reg *reg)
 {
+	int ret;
+
+	if (reg->flags & ~IORING_ZCRX_AREA_DMABUF)
+		return -EINVAL;
+	if (reg->rq_area_token)
+		return -EINVAL;
+	if (reg->__resv2[0] || reg->__resv2[1])
+		return -EINVAL;
+	ret = io_validate_user_buf_range(reg->addr, reg->len);
+	if (ret)
+		return ret;
+	if (!PAGE_ALIGNED(reg->addr) || !PAGE_ALIGNED(reg->len))
+		return -EINVAL;
+	/* what upstream answers on a kernel without dma-buf support */
 	if (reg->flags & IORING_ZCRX_AREA_DMABUF)
-		return -EOPNOTSUPP;
-	if (reg->flags || reg->rq_area_token || reg->dmabuf_fd ||
-	    reg->__resv2[0] || reg->__resv2[1])
 		return -EINVAL;
-	if (!reg->addr || !reg->len || !PAGE_ALIGNED(reg->addr) ||
-	    !PAGE_ALIGNED(reg->len))
+	if (reg->dmabuf_fd)
 		return -EINVAL;
-	if (reg->len > IO_ZCRX_AREA_MAX)
-		return -EINVAL;
+	if (!reg->addr)
+		return -EFAULT;
 	return 0;
+}
+
+/*
+ * What pinning the pages costs: a folio is pinned whole, so each folio
+ * the pages belong to is charged with all its pages (upstream's
+ * io_count_account_pages()).
+ */
+static unsigned long io_count_account_pages(struct page **pages,
+					    unsigned long nr_pages)
+{
+	struct folio *last_folio = NULL;
+	unsigned long i, res = 0;
+
+	for (i = 0; i < nr_pages; i++) {
+		struct folio *folio = page_folio(pages[i]);
+
+		if (folio == last_folio)
+			continue;
+		last_folio = folio;
+		res += folio_nr_pages(folio);
+	}
+	return res;
 }
 
 /**
@@ -225,15 +275,16 @@ static int io_zcrx_check_area_reg(const struct io_uring_zcrx_area_reg *reg)
  * @reg: the area as userspace described it
  *
  * Context: process context, the registering task.
- * Return: 0, -EINVAL or -EOPNOTSUPP for a bad descriptor, -EFAULT for
- * memory that is not mapped writable, -ENOMEM over RLIMIT_MEMLOCK or out
- * of memory.
+ * Return: 0, -EINVAL for a bad descriptor (or a dma-buf area), -EFAULT
+ * for a zero or over-long length, address 0 or memory that is not mapped
+ * writable, -EOVERFLOW for a range that wraps, -ENOMEM over RLIMIT_MEMLOCK
+ * or out of memory.
  */
 int io_zcrx_create_area(struct io_zcrx_ifq *ifq,
 			const struct io_uring_zcrx_area_reg *reg)
 {
+	unsigned long i, acct_pages;
 	struct io_zcrx_area *area;
-	unsigned long i;
 	int nr_pages, ret;
 
 	ret = io_zcrx_check_area_reg(reg);
@@ -246,12 +297,6 @@ int io_zcrx_create_area(struct io_zcrx_ifq *ifq,
 	area->ifq = ifq;
 	spin_lock_init(&area->freelist_lock);
 
-	/* charge RLIMIT_MEMLOCK before pinning anything */
-	ret = io_zcrx_account(ifq, reg->len >> PAGE_SHIFT);
-	if (ret)
-		goto err;
-	area->acct_pages = reg->len >> PAGE_SHIFT;
-
 	area->pages = io_pin_pages(reg->addr, reg->len, &nr_pages);
 	if (IS_ERR(area->pages)) {
 		ret = PTR_ERR(area->pages);
@@ -259,6 +304,13 @@ int io_zcrx_create_area(struct io_zcrx_ifq *ifq,
 		goto err;
 	}
 	area->nr_pages = nr_pages;
+
+	/* RLIMIT_MEMLOCK is charged per folio pinned, as upstream does */
+	acct_pages = io_count_account_pages(area->pages, area->nr_pages);
+	ret = io_zcrx_account(ifq, acct_pages);
+	if (ret)
+		goto err;
+	area->acct_pages = acct_pages;
 
 	ret = -ENOMEM;
 	area->nia.num_niovs = area->nr_pages;

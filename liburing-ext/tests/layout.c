@@ -43,7 +43,7 @@ static const struct abi_fact facts[] = {
 	VAL(IORING_MEM_REGION_TYPE_USER, 1),
 	VAL(ZCRX_EVENT_ALLOC_FAIL, 0),
 	VAL(ZCRX_EVENT_COPY, 1),
-	VAL(ZCRX_EVENT_F_STATS, 1),
+	VAL(ZCRX_EVENT_DESC_FLAG_STATS, 1),
 
 	/* the SQE field recv-zc names its instance with */
 	OFF(struct io_uring_sqe, zcrx_ifq_idx, 44),
@@ -108,8 +108,8 @@ static const struct abi_fact facts[] = {
 	OFF(struct zcrx_ctrl, zc_export.__resv1, 28),
 	OFF(struct zcrx_ctrl, zc_arm_event.event_type, 24),
 	OFF(struct zcrx_ctrl, zc_arm_event.__resv, 28),
-	OFF(struct zcrx_ctrl, zc_add_area.area_ptr, 24),
-	OFF(struct zcrx_ctrl, zc_add_area.__resv, 32),
+	OFF(struct zcrx_ctrl, zc_area.area_ptr, 24),
+	OFF(struct zcrx_ctrl, zc_area.__resv, 32),
 	SIZE(struct zcrx_ctrl_flush_rq, 48),
 	SIZE(struct zcrx_ctrl_export, 48),
 	SIZE(struct zcrx_ctrl_arm_event, 48),

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * IORING_REGISTER_ZCRX_CTRL refuses malformed requests with -EINVAL:
- * nr_args != 0, a zcrx_id with no ifq (before and after one is
- * registered), a reserved header field set, an unknown op, FLUSH_RQ with
- * a byte of its reserved union set; an unmapped argument gives -EFAULT.
+ * IORING_REGISTER_ZCRX_CTRL refuses malformed requests with upstream's
+ * errnos: -EINVAL for nr_args != 0 and for FLUSH_RQ with a byte of its
+ * reserved union set, -ENXIO for a zcrx_id with no ifq (before and after
+ * one is registered), -EFAULT for a reserved header field set and for an
+ * unmapped argument, -EOPNOTSUPP for an unknown op.
  * FLUSH_RQ on an empty refill ring succeeds and changes nothing, and
  * FLUSH_RQ after returning received buffers makes the kernel consume
  * every entry up to the tail (head == tail). One case per behaviour; all
@@ -45,7 +46,7 @@ static void flush_no_ifq(void)
 	struct zcrx_ctrl c;
 
 	flush_req(&c, 0);
-	expect("FLUSH_RQ on a ring with no ifq", ctrl(&c), -EINVAL);
+	expect("FLUSH_RQ on a ring with no ifq", ctrl(&c), -ENXIO);
 }
 
 static void nr_args1(void)
@@ -73,7 +74,7 @@ static void zcrx_id_unknown(void)
 	struct zcrx_ctrl c;
 
 	flush_req(&c, z.id + 1);
-	expect("FLUSH_RQ for zcrx_id 1 (only 0 exists)", ctrl(&c), -EINVAL);
+	expect("FLUSH_RQ for zcrx_id 1 (only 0 exists)", ctrl(&c), -ENXIO);
 }
 
 static void zcrx_id_max(void)
@@ -81,7 +82,7 @@ static void zcrx_id_max(void)
 	struct zcrx_ctrl c;
 
 	flush_req(&c, 0xffffffffu);
-	expect("FLUSH_RQ for zcrx_id 0xffffffff", ctrl(&c), -EINVAL);
+	expect("FLUSH_RQ for zcrx_id 0xffffffff", ctrl(&c), -ENXIO);
 }
 
 static void resv0(void)
@@ -90,7 +91,7 @@ static void resv0(void)
 
 	flush_req(&c, z.id);
 	c.__resv[0] = 1;
-	expect("ctrl __resv[0] != 0", ctrl(&c), -EINVAL);
+	expect("ctrl __resv[0] != 0", ctrl(&c), -EFAULT);
 }
 
 static void resv1(void)
@@ -99,10 +100,10 @@ static void resv1(void)
 
 	flush_req(&c, z.id);
 	c.__resv[1] = 1ull << 63;
-	expect("ctrl __resv[1] != 0", ctrl(&c), -EINVAL);
+	expect("ctrl __resv[1] != 0", ctrl(&c), -EFAULT);
 }
 
-/* every op in the list; the first that is not -EINVAL names the failure */
+/* every op in the list: -EOPNOTSUPP, each wrong one named */
 static void unknown_op(void)
 {
 	static const uint32_t bad_ops[] = { 4, 99, 0x80000000u, 0xffffffffu };
@@ -115,7 +116,7 @@ static void unknown_op(void)
 		flush_req(&c, z.id);
 		c.op = bad_ops[i];
 		snprintf(what, sizeof(what), "unknown op %#x", bad_ops[i]);
-		expect(what, ctrl(&c), -EINVAL);
+		expect(what, ctrl(&c), -EOPNOTSUPP);
 	}
 }
 

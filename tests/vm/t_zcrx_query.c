@@ -8,7 +8,11 @@
  * written. An unknown query op gets result -EOPNOTSUPP, a non-zero
  * reserved header field, a result on input or size 0 gets -EINVAL, with the
  * call itself succeeding; a chain of two headers is answered entry by
- * entry; nr_args != 0 fails the call with -EINVAL. The payload is
+ * entry; nr_args != 0 fails the call with -EINVAL. As upstream: a NULL
+ * argument is an empty chain (0), the 1000th entry or a loop ends the call
+ * with -ERANGE, the unknown op is checked before the reserved fields, a
+ * failed entry's buffer is zeroed and a large buffer is zeroed past the
+ * answer to its end. The payload is
  * checked before the header's result and size, so a kernel that only
  * differs from upstream in the header shows that alone. Each check is a
  * case of its own.
@@ -207,12 +211,98 @@ static void chain_of_three(void)
 	check_zcrx("chain, third entry", &h2, &q2);
 }
 
+/* no chain at all: nothing to answer, and that is fine (upstream) */
+static void arg_null(void)
+{
+	int ret = zu_register(-1, IORING_REGISTER_QUERY, NULL, 0);
+
+	if (ret)
+		tst_fail("IORING_REGISTER_QUERY with a NULL argument: expected 0 (an empty chain, as upstream), got %s",
+			 zu_errname(ret));
+}
+
+/* an entry that fails gets its whole buffer zeroed, as upstream's does */
+static void failed_entry_zeroed(void)
+{
+	struct io_uring_query_hdr h;
+	uint8_t buf[1024];
+	unsigned int i;
+
+	memset(buf, 0xa5, sizeof(buf));
+	hdr_init(&h, UNKNOWN_OP, buf, sizeof(buf));
+	h.__resv[0] = 1;	/* the unknown op is what counts */
+	query("unknown op with a reserved field set", -1, &h);
+	tst_check(h.result == -EOPNOTSUPP && h.size == 0,
+		  "unknown op with a reserved field set: expected result -EOPNOTSUPP and size 0, got %s and %u",
+		  zu_errname(h.result), h.size);
+	for (i = 0; i < sizeof(buf); i++)
+		if (buf[i])
+			tst_fail("failed entry: expected all %zu bytes of its buffer zeroed, got byte %u = %#x",
+				 sizeof(buf), i, buf[i]);
+}
+
+/* a buffer larger than the answer: zeroed to its end, however large */
+static void large_buffer_zeroed(void)
+{
+	struct io_uring_query_hdr h;
+	static uint8_t buf[8192];
+	unsigned int i;
+
+	memset(buf, 0xa5, sizeof(buf));
+	hdr_init(&h, IO_URING_QUERY_ZCRX, buf, sizeof(buf));
+	query("8 KiB buffer", -1, &h);
+	if (h.result || h.size != sizeof(struct io_uring_query_zcrx))
+		tst_fail("8 KiB buffer: expected result 0 and size %zu, got %s and %u",
+			 sizeof(struct io_uring_query_zcrx),
+			 zu_errname(h.result), h.size);
+	for (i = h.size; i < sizeof(buf); i++)
+		if (buf[i])
+			tst_fail("8 KiB buffer: expected bytes %u.. zeroed, got byte %u = %#x",
+				 h.size, i, buf[i]);
+}
+
+/*
+ * Upstream follows at most 1000 entries: the 1000th ends the call with
+ * -ERANGE (even as the last), 999 are fine, and a loop ends the same way.
+ */
+static int chain_of(unsigned int n)
+{
+	static struct io_uring_query_hdr hs[1000];
+	static struct io_uring_query_zcrx q;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		hdr_init(&hs[i], IO_URING_QUERY_ZCRX, &q, sizeof(q));
+		hs[i].next_entry = i + 1 < n ? (uint64_t)(uintptr_t)&hs[i + 1] : 0;
+	}
+	return io_uring_register_query(-1, &hs[0]);
+}
+
+static void chain_limit(void)
+{
+	struct io_uring_query_zcrx q;
+	struct io_uring_query_hdr h;
+	int ret;
+
+	ret = chain_of(999);
+	tst_check(ret == 0, "a chain of 999 entries: expected 0, got %s",
+		  zu_errname(ret));
+	ret = chain_of(1000);
+	tst_check(ret == -ERANGE, "a chain of 1000 entries: expected -ERANGE (upstream's limit), got %s",
+		  zu_errname(ret));
+	hdr_init(&h, IO_URING_QUERY_ZCRX, &q, sizeof(q));
+	h.next_entry = (uint64_t)(uintptr_t)&h;
+	ret = io_uring_register_query(-1, &h);
+	tst_check(ret == -ERANGE, "an entry that points at itself: expected -ERANGE, got %s",
+		  zu_errname(ret));
+}
+
 int main(void)
 {
 	unsigned int i;
 
 	zu_require_zcrx();
-	tst_plan(6 + ZU_ARRAY_SIZE(bad_hdrs));
+	tst_plan(10 + ZU_ARRAY_SIZE(bad_hdrs));
 	zu_ring_init_or_die(&ring, 4, 0, 0);
 
 	TST_CASE(nr_args1);
@@ -223,6 +313,10 @@ int main(void)
 		tst_case(bad_hdrs[i].name, query_bad_hdr, (void *)&bad_hdrs[i]);
 	TST_CASE(small_buffer);
 	TST_CASE(chain_of_three);
+	TST_CASE(arg_null);
+	TST_CASE(failed_entry_zeroed);
+	TST_CASE(large_buffer_zeroed);
+	TST_CASE(chain_limit);
 
 	io_uring_queue_exit(&ring);
 	return tst_exit();

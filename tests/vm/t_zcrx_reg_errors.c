@@ -1,21 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * IORING_REGISTER_ZCRX_IFQ refuses every malformed registration with the
- * errno the ABI gives, and leaves nothing behind.
+ * IORING_REGISTER_ZCRX_IFQ refuses every malformed registration with
+ * upstream's errno (io_uring/zcrx.c, io_create_region() in memmap.c and
+ * io_validate_user_buf_range() in rsrc.c), and leaves nothing behind.
  *
  * One table of cases, each a valid NODEV registration with one thing
  * wrong: the ring (no DEFER_TASKRUN, no CQE32), each reserved field of
  * io_uring_zcrx_ifq_reg, unknown flags, NODEV with a device, rq_entries
- * (0, 32769), the area (zero, unaligned, unmapped, read-only, flags,
- * token, reserved), the region (too small, reserved, id, mmap_offset,
- * flags, unaligned user memory), the argument memory (unmapped or
- * read-only reg/area/region), nr_args, netdev mode (no such device, lo
- * cannot restart queues) and CAP_NET_ADMIN; without CAP_IPC_LOCK an area
- * over RLIMIT_MEMLOCK fails -ENOMEM. Then 32769 entries on a
- * IORING_SETUP_CLAMP ring succeed as 32768, and at the end a valid
- * registration on the ring that saw all the failures gets zcrx_id 0 and
- * the write-back the ABI describes, with no pages left pinned by the
- * failures.
+ * (0, 32769), rx_buf_len, the event descriptor, the area (zero address or
+ * length and over 1 GiB: -EFAULT; unaligned, flags, token, reserved:
+ * -EINVAL; unmapped or read-only: -EFAULT), the region (too small,
+ * reserved, id, mmap_offset, flags, unaligned: -EINVAL; user_addr set for
+ * a kernel region or missing for a user one: -EFAULT), the argument
+ * memory (unmapped or read-only reg/area/region), nr_args, netdev mode
+ * (no such device, lo cannot restart queues, if_rxq -1) and
+ * CAP_NET_ADMIN; without CAP_IPC_LOCK an area over RLIMIT_MEMLOCK fails
+ * -ENOMEM. Then 32769 entries on a IORING_SETUP_CLAMP ring succeed as
+ * 32768, offsets set on input and an event descriptor asking for nothing
+ * are taken, as upstream takes them, and at the end a valid registration
+ * on the ring that saw all the failures gets zcrx_id 0 and the write-back
+ * the ABI describes (rx_buf_len PAGE_SIZE), with no pages left pinned by
+ * the failures.
  *
  * Each of these is a case: the two capability checks (children, forked
  * before this process maps a ring), one per table row, CLAMP, the pins
@@ -100,16 +105,15 @@ static void base(struct ctx *c)
 
 CASE(no_defer_taskrun, c->ring = &ring_no_defer)
 CASE(no_cqe32, c->ring = &ring_no_cqe32)
-CASE(off_head, c->reg.offsets.head = 1)
-CASE(off_tail, c->reg.offsets.tail = 1)
-CASE(off_rqes, c->reg.offsets.rqes = 1)
-CASE(off_resv2, c->reg.offsets.__resv2 = 1)
-CASE(off_resv0, c->reg.offsets.__resv[0] = 1)
-CASE(off_resv1, c->reg.offsets.__resv[1] = 1)
 CASE(reg_resv0, c->reg.__resv[0] = 1)
 CASE(reg_resv1, c->reg.__resv[1] = 1)
 CASE(reg_zcrx_id, c->reg.zcrx_id = 1)
-CASE(reg_event_desc, c->reg.event_desc = (uint64_t)(uintptr_t)&event_desc)
+CASE(event_desc_alloc_fail, event_desc.type_mask = 1u << ZCRX_EVENT_ALLOC_FAIL;
+	c->reg.event_desc = (uint64_t)(uintptr_t)&event_desc)
+CASE(event_desc_unmapped, c->reg.event_desc = (uint64_t)(uintptr_t)hole(ZU_PAGE))
+CASE(rx_buf_len_2048, c->reg.rx_buf_len = 2048)
+CASE(rx_buf_len_6144, c->reg.rx_buf_len = 6144)
+CASE(rx_buf_len_8192, c->reg.rx_buf_len = 8192)
 CASE(flags_unknown, c->reg.flags |= 1u << 2)
 CASE(flags_high, c->reg.flags |= 1u << 31)
 CASE(nodev_if_idx, c->reg.if_idx = 1)
@@ -120,6 +124,7 @@ CASE(area_addr0, c->area.addr = 0)
 CASE(area_len0, c->area.len = 0)
 CASE(area_addr_unaligned, c->area.addr += 1)
 CASE(area_len_unaligned, c->area.len -= 1)
+CASE(area_len_over_1g, c->area.len = (1ull << 30) + ZU_PAGE)
 CASE(area_unmapped, c->area.addr = (uint64_t)(uintptr_t)hole(AREA_LEN))
 CASE(area_tail_unmapped, c->area.addr = (uint64_t)(uintptr_t)short_area())
 CASE(area_readonly, c->area.addr = (uint64_t)(uintptr_t)area_ro)
@@ -143,6 +148,9 @@ CASE(rd_flag_unknown, c->rd.flags |= 2)
 CASE(rd_flag_high, c->rd.flags |= 1u << 31)
 CASE(rd_user_unaligned, c->rd.user_addr += 64)
 CASE(rd_kernel_with_addr, c->rd.flags = 0)
+CASE(rd_user_without_addr, c->rd.user_addr = 0)
+CASE(rd_kernel_size_unaligned, c->rd.flags = 0; c->rd.user_addr = 0;
+	c->rd.size += 64)
 CASE(arg_reg_unmapped, c->arg = hole(ZU_PAGE))
 CASE(arg_area_unmapped, c->reg.area_ptr = (uint64_t)(uintptr_t)hole(ZU_PAGE))
 CASE(arg_region_unmapped,
@@ -156,6 +164,8 @@ CASE(nr_args0, c->nr_args = 0)
 CASE(nr_args2, c->nr_args = 2)
 CASE(netdev_missing, c->reg.flags = 0; c->reg.if_idx = 0x7fffff00)
 CASE(netdev_lo, c->reg.flags = 0; c->reg.if_idx = if_nametoindex("lo"))
+CASE(netdev_rxq_minus1, c->reg.flags = 0; c->reg.if_idx = if_nametoindex("lo");
+	c->reg.if_rxq = (uint32_t)-1)
 
 /* One case per row, named after its function; what says it in a failure. */
 struct reg_case {
@@ -170,32 +180,31 @@ struct reg_case {
 static const struct reg_case cases[] = {
 	ROW("ring without IORING_SETUP_DEFER_TASKRUN", no_defer_taskrun, -EINVAL),
 	ROW("ring without IORING_SETUP_CQE32", no_cqe32, -EINVAL),
-	ROW("reg.offsets.head != 0", off_head, -EINVAL),
-	ROW("reg.offsets.tail != 0", off_tail, -EINVAL),
-	ROW("reg.offsets.rqes != 0", off_rqes, -EINVAL),
-	ROW("reg.offsets.__resv2 != 0", off_resv2, -EINVAL),
-	ROW("reg.offsets.__resv[0] != 0", off_resv0, -EINVAL),
-	ROW("reg.offsets.__resv[1] != 0", off_resv1, -EINVAL),
 	ROW("reg.__resv[0] != 0", reg_resv0, -EINVAL),
 	ROW("reg.__resv[1] != 0", reg_resv1, -EINVAL),
 	ROW("reg.zcrx_id != 0", reg_zcrx_id, -EINVAL),
-	ROW("reg.event_desc set (no events on 6.12)", reg_event_desc, -EINVAL),
+	ROW("event_desc asking for ZCRX_EVENT_ALLOC_FAIL (no events on 6.12 yet)", event_desc_alloc_fail, -EINVAL),
+	ROW("event_desc unmapped", event_desc_unmapped, -EFAULT),
+	ROW("rx_buf_len 2048 (below PAGE_SIZE)", rx_buf_len_2048, -EINVAL),
+	ROW("rx_buf_len 6144 (not a power of two)", rx_buf_len_6144, -EINVAL),
+	ROW("rx_buf_len 8192 (large buffers not yet on 6.12)", rx_buf_len_8192, -EOPNOTSUPP),
 	ROW("reg.flags with unknown bit 2", flags_unknown, -EINVAL),
 	ROW("reg.flags with unknown bit 31", flags_high, -EINVAL),
 	ROW("ZCRX_REG_NODEV with if_idx 1", nodev_if_idx, -EINVAL),
 	ROW("ZCRX_REG_NODEV with if_rxq 1", nodev_if_rxq, -EINVAL),
 	ROW("rq_entries 0", rq_zero, -EINVAL),
 	ROW("rq_entries 32769 without IORING_SETUP_CLAMP", rq_32769, -EINVAL),
-	ROW("area addr 0", area_addr0, -EINVAL),
-	ROW("area len 0", area_len0, -EINVAL),
+	ROW("area addr 0", area_addr0, -EFAULT),
+	ROW("area len 0", area_len0, -EFAULT),
 	ROW("area addr not page aligned", area_addr_unaligned, -EINVAL),
 	ROW("area len not page aligned", area_len_unaligned, -EINVAL),
+	ROW("area len 1 GiB + 4 KiB", area_len_over_1g, -EFAULT),
 	ROW("area unmapped", area_unmapped, -EFAULT),
 	ROW("area whose last page is unmapped", area_tail_unmapped, -EFAULT),
 	ROW("area in a read-only mapping", area_readonly, -EFAULT),
 	ROW("area flags with unknown bit 1", area_flag_unknown, -EINVAL),
 	ROW("area flags with unknown bit 31", area_flag_high, -EINVAL),
-	ROW("area flag IORING_ZCRX_AREA_DMABUF (none on 6.12)", area_dmabuf, -EOPNOTSUPP),
+	ROW("area flag IORING_ZCRX_AREA_DMABUF (none on 6.12)", area_dmabuf, -EINVAL),
 	ROW("area rq_area_token 1 << 48 on input", area_token, -EINVAL),
 	ROW("area rq_area_token 4096 on input", area_token_low, -EINVAL),
 	ROW("area __resv2[0] != 0", area_resv0, -EINVAL),
@@ -211,7 +220,9 @@ static const struct reg_case cases[] = {
 	ROW("region flags with unknown bit 1", rd_flag_unknown, -EINVAL),
 	ROW("region flags with unknown bit 31", rd_flag_high, -EINVAL),
 	ROW("user region at an unaligned address", rd_user_unaligned, -EINVAL),
-	ROW("kernel region (flags 0) with user_addr set", rd_kernel_with_addr, -EINVAL),
+	ROW("kernel region (flags 0) with user_addr set", rd_kernel_with_addr, -EFAULT),
+	ROW("user region with user_addr 0", rd_user_without_addr, -EFAULT),
+	ROW("kernel region whose size is not page aligned", rd_kernel_size_unaligned, -EINVAL),
 	ROW("reg pointer unmapped", arg_reg_unmapped, -EFAULT),
 	ROW("area_ptr unmapped", arg_area_unmapped, -EFAULT),
 	ROW("region_ptr unmapped", arg_region_unmapped, -EFAULT),
@@ -221,6 +232,7 @@ static const struct reg_case cases[] = {
 	ROW("nr_args 2", nr_args2, -EINVAL),
 	ROW("netdev mode, no such if_idx", netdev_missing, -ENODEV),
 	ROW("netdev mode on lo (cannot restart queues)", netdev_lo, -EOPNOTSUPP),
+	ROW("netdev mode with if_rxq -1", netdev_rxq_minus1, -EINVAL),
 	/* last: the same ring must then register fine */
 	ROW("reg read-only (copy back)", arg_reg_readonly, -EFAULT),
 };
@@ -430,6 +442,49 @@ static void clamp_32769(void)
 	io_uring_queue_exit(&ring);
 }
 
+/*
+ * What upstream takes that looks wrong: offsets, which are output only,
+ * set on input, and an event descriptor that asks for nothing. Each on a
+ * ring of its own, closed after.
+ */
+static void register_on_own_ring(const char *what, struct ctx *c)
+{
+	struct io_uring ring;
+	int ret;
+
+	zu_ring_init_or_die(&ring, 4, 0, 0);
+	c->ring = &ring;
+	ret = do_register(c);
+	io_uring_queue_exit(&ring);
+	if (ret)
+		tst_fail("%s: expected success (as upstream), got %s", what,
+			 zu_errname(ret));
+}
+
+static void offsets_ignored_on_input(void)
+{
+	struct ctx c;
+
+	base(&c);
+	memset(&c.reg.offsets, 0xa5, sizeof(c.reg.offsets));
+	register_on_own_ring("registration with every offsets byte 0xa5 on input", &c);
+	tst_check(c.reg.offsets.rqes && c.reg.offsets.head != c.reg.offsets.tail &&
+		  c.reg.offsets.rqes != 0xa5a5a5a5u,
+		  "expected the offsets written back, got head %#x tail %#x rqes %#x",
+		  c.reg.offsets.head, c.reg.offsets.tail, c.reg.offsets.rqes);
+}
+
+static void event_desc_zeroed(void)
+{
+	struct zcrx_event_desc zero;
+	struct ctx c;
+
+	memset(&zero, 0, sizeof(zero));
+	base(&c);
+	c.reg.event_desc = (uint64_t)(uintptr_t)&zero;
+	register_on_own_ring("registration with an event_desc that asks for nothing", &c);
+}
+
 /* The failures and the CLAMP ring must have unpinned their areas. */
 static void no_pin_left(void)
 {
@@ -462,6 +517,9 @@ static void final_registration(void)
 	if (c.reg.rq_entries != 128)
 		tst_fail("rq_entries 100: expected 128 written back, got %u",
 			 c.reg.rq_entries);
+	if (c.reg.rx_buf_len != ZU_PAGE)
+		tst_fail("rx_buf_len 0: expected %u (PAGE_SIZE) written back, as upstream, got %u",
+			 ZU_PAGE, c.reg.rx_buf_len);
 	if (c.area.rq_area_token & ~IORING_ZCRX_AREA_MASK)
 		tst_fail("expected rq_area_token = area_id << 48, got %#llx",
 			 (unsigned long long)c.area.rq_area_token);
@@ -492,8 +550,8 @@ int main(void)
 	int ret;
 
 	zu_require_zcrx();
-	/* the two children, the table, CLAMP, the pins, the last one */
-	tst_plan(2 + ZU_ARRAY_SIZE(cases) + 3);
+	/* the two children, the table, CLAMP, two taken, the pins, the last */
+	tst_plan(2 + ZU_ARRAY_SIZE(cases) + 5);
 	area_rw = zu_map(AREA_LEN, PROT_READ | PROT_WRITE);
 	area_ro = zu_map(AREA_LEN, PROT_READ);
 	ret = io_uring_zcrx_rq_region_alloc(&user_rd, RQ_ENTRIES);
@@ -513,6 +571,8 @@ int main(void)
 	for (i = 0; i < ZU_ARRAY_SIZE(cases); i++)
 		tst_case(cases[i].name, reg_case, (void *)&cases[i]);
 	TST_CASE(clamp_32769);
+	TST_CASE(offsets_ignored_on_input);
+	TST_CASE(event_desc_zeroed);
 	TST_CASE(no_pin_left);
 	TST_CASE(final_registration);
 

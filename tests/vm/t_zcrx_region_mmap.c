@@ -7,12 +7,15 @@
  * the refill ring works through the mapping: an 8 MiB stream through a
  * 2 MiB area needs every buffer back 4 times. Two ifqs on one ring get
  * zcrx_id 0 and 1 and distinct offsets, and each one's ring works. An
- * offset with no kernel region behind it cannot be mapped.
+ * offset with no kernel region behind it cannot be mapped; as upstream,
+ * the offset's bits below the id do not count, and a mapping shorter than
+ * the region fails with EFAULT.
  *
  * The ring and both ifqs are set up in main(); each check and each
  * stream is a case. A stream that fails part-way leaves its request armed
  * on the shared ring: the next stream cancels it first.
  */
+#include <errno.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -158,7 +161,7 @@ static void region_ifq1(void)
 			 z0.rq_ptr);
 }
 
-/* no region behind ifq id 2, nor within an id's range */
+/* no region behind ifq id 2 */
 static void mmap_no_region(void)
 {
 	void *p;
@@ -167,10 +170,46 @@ static void mmap_no_region(void)
 		 ring.ring_fd, OFF_ZCRX_REGION + (2ull << 16));
 	if (!tst_check(p == MAP_FAILED, "expected mmap at the offset of zcrx_id 2 (no such ifq) to fail, got a mapping"))
 		munmap(p, ZU_PAGE);
-	p = mmap(NULL, ZU_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
+}
+
+/*
+ * As upstream's io_mmap_get_region(), the bits below the id do not count:
+ * region offset + 4096 is ifq 0's region. And a region is mapped whole or
+ * not at all: a mapping shorter than it fails with EFAULT.
+ */
+static void mmap_offset_low_bits(void)
+{
+	volatile uint8_t *p, *mine = (uint8_t *)z0.rq_ptr + z0.rq_len - 1;
+	uint8_t old = *mine;
+
+	p = mmap(NULL, z0.rq_len, PROT_READ | PROT_WRITE, MAP_SHARED,
 		 ring.ring_fd, OFF_ZCRX_REGION + ZU_PAGE);
-	if (!tst_check(p == MAP_FAILED, "expected mmap at region offset + 4096 (not an ifq's offset) to fail, got a mapping"))
+	if (p == MAP_FAILED)
+		tst_fail("expected mmap at region offset + 4096 to map ifq 0's region (low bits ignored, as upstream), got %s",
+			 strerror(errno));
+	p[z0.rq_len - 1] = old ^ 0x5a;
+	tst_check(*mine == (uint8_t)(old ^ 0x5a),
+		  "expected the mapping at region offset + 4096 to be ifq 0's region, got other memory");
+	p[z0.rq_len - 1] = old;
+	munmap((void *)p, z0.rq_len);
+}
+
+static void mmap_shorter_than_region(void)
+{
+	void *p;
+
+	if (z0.rq_len <= ZU_PAGE)
+		tst_skip("the region is one page (%zu bytes)", z0.rq_len);
+	p = mmap(NULL, ZU_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 ring.ring_fd, OFF_ZCRX_REGION);
+	if (p != MAP_FAILED) {
 		munmap(p, ZU_PAGE);
+		tst_fail("expected mmap of one page of the %zu-byte region to fail with EFAULT (as upstream), got a mapping",
+			 z0.rq_len);
+	}
+	tst_check(errno == EFAULT,
+		  "expected mmap of one page of the %zu-byte region to fail with EFAULT, got %s",
+		  z0.rq_len, strerror(errno));
 }
 
 static void stream_ifq0(void)
@@ -193,7 +232,7 @@ int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
 	zu_require_zcrx();
-	tst_plan(6);
+	tst_plan(8);
 	zu_ring_init_or_die(&ring, 16, 4096, 0);
 	zu_ifq_setup(&z0, &ring, AREA_LEN, RQ_ENTRIES, true);
 	zu_ifq_setup(&z1, &ring, AREA_LEN, RQ_ENTRIES, true);
@@ -201,6 +240,8 @@ int main(void)
 	TST_CASE(region_ifq0);
 	TST_CASE(region_ifq1);
 	TST_CASE(mmap_no_region);
+	TST_CASE(mmap_offset_low_bits);
+	TST_CASE(mmap_shorter_than_region);
 	TST_CASE(stream_ifq0);
 	TST_CASE(stream_ifq1);
 	TST_CASE(stream_ifq0_again);

@@ -293,7 +293,7 @@ struct zcrx_ctrl {
 		struct zcrx_ctrl_export		zc_export;
 		struct zcrx_ctrl_flush_rq	zc_flush;
 		struct zcrx_ctrl_arm_event	zc_arm_event;
-		struct zcrx_ctrl_add_area	zc_add_area;
+		struct zcrx_ctrl_add_area	zc_area;
 	};
 };
 
@@ -307,7 +307,7 @@ ZCRX_EXT_ASSERT_OFF(struct zcrx_ctrl, __resv, 8);
 ZCRX_EXT_ASSERT_OFF(struct zcrx_ctrl, zc_export.zcrx_fd, 24);
 ZCRX_EXT_ASSERT_OFF(struct zcrx_ctrl, zc_flush, 24);
 ZCRX_EXT_ASSERT_OFF(struct zcrx_ctrl, zc_arm_event.event_type, 24);
-ZCRX_EXT_ASSERT_OFF(struct zcrx_ctrl, zc_add_area.area_ptr, 24);
+ZCRX_EXT_ASSERT_OFF(struct zcrx_ctrl, zc_area.area_ptr, 24);
 
 #endif /* !ZCRX_EXT_HAVE_CTRL */
 
@@ -382,15 +382,18 @@ ZCRX_EXT_ASSERT_SIZE(struct io_uring_query_zcrx, 40);
 #ifndef ZCRX_EVENT_COPY
 #define ZCRX_EVENT_COPY			1
 #endif
-#ifndef ZCRX_EVENT_F_STATS
-#define ZCRX_EVENT_F_STATS		(1U << 0)	/* zcrx_event_desc::flags */
+#ifndef __ZCRX_EVENT_TYPE_LAST
+#define __ZCRX_EVENT_TYPE_LAST		2
+#endif
+#ifndef ZCRX_EVENT_DESC_FLAG_STATS
+#define ZCRX_EVENT_DESC_FLAG_STATS		(1U << 0)	/* zcrx_event_desc::flags */
 #endif
 
 /* Argument of io_uring_zcrx_ifq_reg::event_desc. */
 struct zcrx_event_desc {
 	__u64	user_data;
 	__u32	type_mask;
-	__u32	flags;		/* ZCRX_EVENT_F_* */
+	__u32	flags;		/* ZCRX_EVENT_DESC_FLAG_* */
 	__u64	stats_offset;	/* of struct zcrx_stats in the refill region */
 	__u64	__resv2[9];
 };
