@@ -13,18 +13,24 @@
  * tail are userspace memory too: a tail more than rq_entries ahead of
  * the head is clamped to rq_entries.
  *
- * Context: the page pool's allocation context (NAPI/softirq) or process
- * context (ZCRX_CTRL_FLUSH_RQ, the copy path), always under ifq->rq_lock,
- * a BH safe spinlock.
+ * Context: the page pool's allocation context (NAPI/softirq), at most
+ * PP_ALLOC_CACHE_REFILL entries, or process context (ZCRX_CTRL_FLUSH_RQ,
+ * the copy path, shutdown) in batches of IO_ZCRX_FLUSH_BATCH with
+ * cond_resched() between them; each batch under ifq->rq_lock, a BH safe
+ * spinlock.
  */
 
 #include <linux/io_uring.h>
 #include <linux/nospec.h>
+#include <linux/sched/signal.h>
 #include <net/page_pool/helpers.h>
 #include <net/page_pool/memory_provider.h>
 #include <uapi/linux/io_uring.h>
 
 #include "zcrx.h"
+
+/* entries consumed per rq_lock section outside the page pool, as upstream */
+#define IO_ZCRX_FLUSH_BATCH	32
 
 static u32 io_zcrx_rqring_entries(struct io_zcrx_ifq *ifq)
 {
@@ -68,27 +74,20 @@ static bool io_zcrx_recycle_niov(struct net_iov *niov, struct page_pool *pool)
 	return false;
 }
 
-/**
- * io_zcrx_rq_refill() - consume the refill ring
- * @ifq: the ifq
- * @pool: the page pool asking for buffers, or NULL (flush, copy path)
- *
- * Context: see the top of this file; takes ifq->rq_lock.
- * Return: the number of buffers placed in @pool's alloc cache.
+/*
+ * Consume at most @max entries under rq_lock. Return the number of
+ * buffers placed in @pool's cache; *@consumed says how many entries went.
  */
-unsigned int io_zcrx_rq_refill(struct io_zcrx_ifq *ifq, struct page_pool *pool)
+static unsigned int io_zcrx_rq_consume(struct io_zcrx_ifq *ifq,
+				       struct page_pool *pool, unsigned int max,
+				       unsigned int *consumed)
 {
 	unsigned int mask = ifq->rq_entries - 1;
 	unsigned int entries, placed = 0;
 
-	/* a registration that failed before the ring or area existed */
-	if (unlikely(!ifq->rq_ring || !ifq->area))
-		return 0;
-
 	spin_lock_bh(&ifq->rq_lock);
-	entries = io_zcrx_rqring_entries(ifq);
-	if (pool)
-		entries = min(entries, (unsigned int)PP_ALLOC_CACHE_REFILL);
+	entries = min(io_zcrx_rqring_entries(ifq), max);
+	*consumed = entries;
 
 	while (entries--) {
 		struct io_uring_zcrx_rqe *rqe;
@@ -107,4 +106,42 @@ unsigned int io_zcrx_rq_refill(struct io_zcrx_ifq *ifq, struct page_pool *pool)
 	smp_store_release(&ifq->rq_ring->head, ifq->cached_rq_head);
 	spin_unlock_bh(&ifq->rq_lock);
 	return placed;
+}
+
+/**
+ * io_zcrx_rq_refill() - consume the refill ring
+ * @ifq: the ifq
+ * @pool: the page pool asking for buffers, or NULL (flush, copy path,
+ *	shutdown)
+ *
+ * A page pool gets at most PP_ALLOC_CACHE_REFILL entries consumed, in
+ * one rq_lock section. Without a pool the ring is consumed in batches of
+ * IO_ZCRX_FLUSH_BATCH, each its own rq_lock section with cond_resched()
+ * between them, until a batch finds fewer entries or rq_entries entries
+ * went, as upstream's zcrx_flush_rq() does; a task with a fatal signal
+ * stops early (what is left stays in the ring).
+ *
+ * Context: see the top of this file. With a pool: the pool's allocation
+ * context; without one: process context, may sleep.
+ * Return: the number of buffers placed in @pool's alloc cache.
+ */
+unsigned int io_zcrx_rq_refill(struct io_zcrx_ifq *ifq, struct page_pool *pool)
+{
+	unsigned int n, total = 0;
+
+	/* a registration that failed before the ring or area existed */
+	if (unlikely(!ifq->rq_ring || !ifq->area))
+		return 0;
+	if (pool)
+		return io_zcrx_rq_consume(ifq, pool, PP_ALLOC_CACHE_REFILL, &n);
+
+	might_sleep();
+	do {
+		io_zcrx_rq_consume(ifq, NULL, IO_ZCRX_FLUSH_BATCH, &n);
+		total += n;
+		if (fatal_signal_pending(current))
+			break;
+		cond_resched();
+	} while (n == IO_ZCRX_FLUSH_BATCH && total < ifq->rq_entries);
+	return 0;
 }

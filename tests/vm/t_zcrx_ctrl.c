@@ -16,7 +16,7 @@
 
 #include "zcrx_util.h"
 
-#define DATA_LEN	(16 * ZU_PAGE)
+#define DATA_LEN	(48 * ZU_PAGE)	/* more entries than one flush batch (32) */
 
 static struct io_uring ring;
 static struct zu_ifq z;
