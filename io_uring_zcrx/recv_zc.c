@@ -361,16 +361,16 @@ int io_recvzc(struct io_kiocb *req, unsigned int issue_flags)
 	sock = sock_from_file(req->file);
 	if (unlikely(!sock))
 		return -ENOTSOCK;
-	/*
-	 * Plain TCP only, as upstream: a socket whose proto was replaced
-	 * (kTLS, sockmap's tcp_bpf, espintcp) has its own idea of the stream.
-	 */
-	if (READ_ONCE(sock->sk->sk_prot)->recvmsg != tcp_recvmsg)
-		return -EPROTONOSUPPORT;
-
 	if (!(req->flags & REQ_F_POLLED) &&
 	    (zc->flags & IORING_RECVSEND_POLL_FIRST))
 		return -EAGAIN;
+	/*
+	 * Plain TCP only, as upstream (after POLL_FIRST, as there): a socket
+	 * whose proto was replaced (kTLS, sockmap's tcp_bpf, espintcp) has
+	 * its own idea of the stream.
+	 */
+	if (READ_ONCE(sock->sk->sk_prot)->recvmsg != tcp_recvmsg)
+		return -EPROTONOSUPPORT;
 
 	sock_rps_record_flow(sock->sk);
 	ret = io_zcrx_tcp_recv(req, zc->ifq, sock->sk, issue_flags, &zc->len);

@@ -114,7 +114,8 @@ static int io_zcrx_create_region(struct io_zcrx_ifq *ifq,
 		r->is_user = true;
 	} else {
 		ptr = io_pages_map(&r->pages, &r->nr_pages, rd->size);
-		r->mmap_offset = IORING_MAP_OFF_ZCRX_REGION |
+		/* '+' as upstream: an id past 2047 fails mmap, never aliases */
+		r->mmap_offset = IORING_MAP_OFF_ZCRX_REGION +
 				 ((u64)ifq->id << IORING_OFF_ZCRX_SHIFT);
 		rd->mmap_offset = r->mmap_offset;
 	}
@@ -192,14 +193,18 @@ static void io_zcrx_close_queue(struct io_zcrx_ifq *ifq)
 	struct pp_memory_provider_params p = io_zcrx_mp_params(ifq);
 
 	rtnl_lock();
+	/*
+	 * Once the queue runs without us the device does no more DMA to the
+	 * area (the old pool no longer syncs): unmap now, not when the last
+	 * buffer comes back, when the device may be gone. A registration
+	 * that failed between finding the netdev and binding the queue has
+	 * nothing bound and maybe no area: it only lets go of the netdev.
+	 */
+	if (ifq->netdev && ifq->queue_bound &&
+	    !net_mp_close_rxq(ifq->netdev, ifq->if_rxq, &p))
+		io_zcrx_unmap_area(ifq, ifq->area);
+	ifq->queue_bound = false;
 	if (ifq->netdev) {
-		/*
-		 * Once the queue runs without us the device does no more DMA
-		 * to the area (the old pool no longer syncs): unmap now, not
-		 * when the last buffer comes back, when the device may be gone.
-		 */
-		if (!net_mp_close_rxq(ifq->netdev, ifq->if_rxq, &p))
-			io_zcrx_unmap_area(ifq, ifq->area);
 		netdev_put(ifq->netdev, &ifq->netdev_tracker);
 		ifq->netdev = NULL;
 	}
@@ -209,7 +214,9 @@ static void io_zcrx_close_queue(struct io_zcrx_ifq *ifq)
 /*
  * Find the device before anything is pinned, as upstream does: -ENODEV
  * for no such netdev, -EOPNOTSUPP for one without a parent device to map
- * DMA for (lo, virtual devices).
+ * DMA for (lo, virtual devices). No rtnl_lock: the ifq is not visible to
+ * anyone yet and binds nothing; io_zcrx_open_queue() checks under
+ * rtnl_lock that the device is still registered.
  */
 static int io_zcrx_get_netdev(struct io_zcrx_ifq *ifq,
 			      const struct io_uring_zcrx_ifq_reg *reg)
@@ -243,7 +250,12 @@ static int io_zcrx_open_queue(struct io_zcrx_ifq *ifq)
 	if (ret)
 		goto err_put;
 	rtnl_lock();
-	ret = net_mp_open_rxq(ifq->netdev, ifq->if_rxq, &p, NULL);
+	/* unregistered since io_zcrx_get_netdev(): ->uninstall() has run */
+	if (ifq->netdev->reg_state != NETREG_REGISTERED)
+		ret = -ENODEV;
+	else
+		ret = net_mp_open_rxq(ifq->netdev, ifq->if_rxq, &p, NULL);
+	ifq->queue_bound = !ret;
 	rtnl_unlock();
 	if (!ret)
 		return 0;
@@ -436,7 +448,9 @@ static int io_zcrx_check_events(const struct io_uring_zcrx_ifq_reg *reg)
 		return 0;
 	if (copy_from_user(&ed, u64_to_user_ptr(reg->event_desc), sizeof(ed)))
 		return -EFAULT;
-	if (!mem_is_zero(&ed, sizeof(ed)))
+	/* user_data is only stored upstream; anything else asks for events */
+	if (ed.type_mask || ed.flags || ed.stats_offset ||
+	    !mem_is_zero(ed.__resv2, sizeof(ed.__resv2)))
 		return -EINVAL;
 	return 0;
 }

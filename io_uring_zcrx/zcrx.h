@@ -35,7 +35,6 @@
 struct seq_file;
 
 #define IO_ZCRX_MAX_ENTRIES	32768
-#define IO_ZCRX_AREA_MAX	SZ_1G
 
 struct io_zcrx_ifq;
 
@@ -80,10 +79,14 @@ struct io_zcrx_ifq {
 	u32			rq_entries;
 	u32			cached_rq_head;
 
-	/* the bound queue; netdev and if_rxq change only under rtnl_lock */
+	/*
+	 * The bound queue. Set before the ifq is visible (registration);
+	 * once queue_bound, netdev and if_rxq change only under rtnl_lock.
+	 */
 	struct net_device	*netdev;
 	netdevice_tracker	netdev_tracker;
 	u32			if_rxq;
+	bool			queue_bound;
 	u32			if_idx;		/* as registered, for fdinfo */
 	struct device		*dev;
 	struct mutex		dma_lock;	/* area DMA map/unmap */

@@ -206,17 +206,20 @@ void io_zcrx_unaccount(struct io_zcrx_ifq *ifq, unsigned long nr_pages)
 
 /*
  * Upstream's io_validate_user_buf_range() (io_uring/rsrc.c), which 6.12
- * does not have: a length of 0 or over 1 GiB is -EFAULT, a range that
- * wraps is -EOVERFLOW.
+ * does not have: a length of 0 is -EFAULT, a range that wraps or is more
+ * pages than pinning takes (INT_MAX) is -EOVERFLOW. Current upstream has
+ * no 1 GiB cap any more.
  */
 static int io_validate_user_buf_range(u64 uaddr, u64 ulen)
 {
 	unsigned long tmp, base = (unsigned long)uaddr;
 	unsigned long acct_len = (unsigned long)PAGE_ALIGN(ulen);
 
-	if (ulen > IO_ZCRX_AREA_MAX || !ulen)
+	if (!ulen)
 		return -EFAULT;
-	if (check_add_overflow(base, acct_len, &tmp))
+	if (!acct_len || check_add_overflow(base, acct_len, &tmp))
+		return -EOVERFLOW;
+	if ((acct_len >> PAGE_SHIFT) > INT_MAX)
 		return -EOVERFLOW;
 	return 0;
 }
@@ -276,9 +279,9 @@ static unsigned long io_count_account_pages(struct page **pages,
  *
  * Context: process context, the registering task.
  * Return: 0, -EINVAL for a bad descriptor (or a dma-buf area), -EFAULT
- * for a zero or over-long length, address 0 or memory that is not mapped
- * writable, -EOVERFLOW for a range that wraps, -ENOMEM over RLIMIT_MEMLOCK
- * or out of memory.
+ * for a zero length, address 0 or memory that is not mapped writable,
+ * -EOVERFLOW for a range that wraps or is over INT_MAX pages, -ENOMEM over
+ * RLIMIT_MEMLOCK or out of memory.
  */
 int io_zcrx_create_area(struct io_zcrx_ifq *ifq,
 			const struct io_uring_zcrx_area_reg *reg)

@@ -33,7 +33,7 @@ while read -r f; do
 done <"$stage.list"
 
 for p in $(series_patches "$PATCH_OUT"); do
-	patch -p1 -s -f --no-backup-if-mismatch -d "$stage" <"$p" >"$stage.log" 2>&1 || {
+	patch -p1 -s -f -F0 --no-backup-if-mismatch -d "$stage" <"$p" >"$stage.log" 2>&1 || {
 		cat "$stage.log" >&2
 		die "$(basename "$p") does not apply to the pristine $KSRC_KVER source"
 	}

@@ -108,7 +108,7 @@ for v in "${versions[@]}"; do
 	msg "checking $KSRC_PKG $v"
 	if ! ZCRX_KSRC_DEBVER=$v "$ZCRX_ROOT/scripts/kernel-src.sh" \
 		>"$work/src-$kver.log" 2>&1; then
-		rows+=("$(printf '%-20s %-40s %s' "$v" "FAIL: cannot fetch" "$work/src-$kver.log")")
+		rows+=("$(printf '%-30s %-40s %s' "$v" "FAIL: cannot fetch" "$work/src-$kver.log")")
 		rc=1
 		continue
 	fi
@@ -125,11 +125,11 @@ for v in "${versions[@]}"; do
 	fi
 	pin=
 	[ "$v" = "$KSRC_PIN" ] && pin=" (pinned)"
-	rows+=("$(printf '%-20s %-40s %s' "$v$pin" "series: $applied" "UML KUnit: $kunit")")
+	rows+=("$(printf '%-30s %-40s %s' "$v$pin" "series: $applied" "UML KUnit: $kunit")")
 done
 
 echo
-printf '%-20s %-40s %s\n' "$KSRC_PKG" "series (patch -p1 -F0)" "UML build + KUnit (newest, oldest)"
+printf '%-30s %-40s %s\n' "$KSRC_PKG" "series (patch -p1 -F0)" "UML build + KUnit (newest, oldest)"
 printf '%s\n' "${rows[@]}"
 if [ "$rc" -eq 0 ]; then
 	echo "all ${#versions[@]} versions good; pinned: $KSRC_PIN (scripts/lib.sh)"

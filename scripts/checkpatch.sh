@@ -10,7 +10,7 @@ series_export "$PATCH_OUT"
 rc=0
 for p in $(series_patches "$PATCH_OUT"); do
 	out=$(perl "$PRISTINE/scripts/checkpatch.pl" --strict --no-tree \
-		--ignore FILE_PATH_CHANGES --show-types "$p" 2>&1) || true
+		--ignore FILE_PATH_CHANGES,UNKNOWN_COMMIT_ID --show-types "$p" 2>&1) || true
 	if grep -q '^total: 0 errors, 0 warnings, 0 checks' <<<"$out"; then
 		msg "checkpatch: $(basename "$p"): clean"
 	else

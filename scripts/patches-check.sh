@@ -12,7 +12,7 @@ tmp=$ZCRX_CACHE/patches-check
 rm -rf "$tmp"
 cp -a "$PRISTINE" "$tmp"
 for p in $(series_patches "$PATCH_OUT"); do
-	patch -p1 -f -s --no-backup-if-mismatch -d "$tmp" <"$p" ||
+	patch -p1 -f -s -F0 --no-backup-if-mismatch -d "$tmp" <"$p" ||
 		die "$(basename "$p") does not apply with patch -p1"
 done
 if [ -f "$TREE/.zcrx-touched" ]; then

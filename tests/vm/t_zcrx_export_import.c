@@ -106,6 +106,11 @@ static void bad_imports(void)
 	reg.flags |= ZCRX_REG_NODEV;
 	expect("import with NODEV too", io_uring_register_ifq(ring, &reg),
 	       -EINVAL);
+	reg.flags = ZCRX_REG_IMPORT;
+	reg.event_desc = (uint64_t)(uintptr_t)&reg;
+	expect("import with event_desc set", io_uring_register_ifq(ring, &reg),
+	       -EINVAL);
+	reg.event_desc = 0;
 	if (pipe(p))
 		tst_fail("expected pipe() to work, got %s", strerror(errno));
 	expect("import of a pipe", import_ifq(ring, p[0], &reg), -EBADF);

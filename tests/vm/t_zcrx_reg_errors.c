@@ -8,8 +8,8 @@
  * wrong: the ring (no DEFER_TASKRUN, no CQE32), each reserved field of
  * io_uring_zcrx_ifq_reg, unknown flags, NODEV with a device, rq_entries
  * (0, 32769), rx_buf_len, the event descriptor, the area (zero address or
- * length and over 1 GiB: -EFAULT; unaligned, flags, token, reserved:
- * -EINVAL; unmapped or read-only: -EFAULT), the region (too small,
+ * length: -EFAULT; over INT_MAX pages: -EOVERFLOW, no 1 GiB cap; unaligned,
+ * flags, token, reserved: -EINVAL; unmapped or read-only: -EFAULT), the region (too small,
  * reserved, id, mmap_offset, flags, unaligned: -EINVAL; user_addr set for
  * a kernel region or missing for a user one: -EFAULT), the argument
  * memory (unmapped or read-only reg/area/region), nr_args, netdev mode
@@ -125,6 +125,7 @@ CASE(area_len0, c->area.len = 0)
 CASE(area_addr_unaligned, c->area.addr += 1)
 CASE(area_len_unaligned, c->area.len -= 1)
 CASE(area_len_over_1g, c->area.len = (1ull << 30) + ZU_PAGE)
+CASE(area_len_over_int_max_pages, c->area.len = (1ull << 31) * ZU_PAGE)
 CASE(area_unmapped, c->area.addr = (uint64_t)(uintptr_t)hole(AREA_LEN))
 CASE(area_tail_unmapped, c->area.addr = (uint64_t)(uintptr_t)short_area())
 CASE(area_readonly, c->area.addr = (uint64_t)(uintptr_t)area_ro)
@@ -164,6 +165,8 @@ CASE(nr_args0, c->nr_args = 0)
 CASE(nr_args2, c->nr_args = 2)
 CASE(netdev_missing, c->reg.flags = 0; c->reg.if_idx = 0x7fffff00)
 CASE(netdev_lo, c->reg.flags = 0; c->reg.if_idx = if_nametoindex("lo"))
+CASE(netdev_missing_bad_area, c->reg.flags = 0; c->reg.if_idx = 0x7fffff00;
+	c->area.len = 0)
 CASE(netdev_rxq_minus1, c->reg.flags = 0; c->reg.if_idx = if_nametoindex("lo");
 	c->reg.if_rxq = (uint32_t)-1)
 
@@ -198,7 +201,8 @@ static const struct reg_case cases[] = {
 	ROW("area len 0", area_len0, -EFAULT),
 	ROW("area addr not page aligned", area_addr_unaligned, -EINVAL),
 	ROW("area len not page aligned", area_len_unaligned, -EINVAL),
-	ROW("area len 1 GiB + 4 KiB", area_len_over_1g, -EFAULT),
+	ROW("area len 1 GiB + 4 KiB, no cap but only 16 pages mapped", area_len_over_1g, -EFAULT),
+	ROW("area len 2^31 pages (over what pinning takes)", area_len_over_int_max_pages, -EOVERFLOW),
 	ROW("area unmapped", area_unmapped, -EFAULT),
 	ROW("area whose last page is unmapped", area_tail_unmapped, -EFAULT),
 	ROW("area in a read-only mapping", area_readonly, -EFAULT),
@@ -232,6 +236,7 @@ static const struct reg_case cases[] = {
 	ROW("nr_args 2", nr_args2, -EINVAL),
 	ROW("netdev mode, no such if_idx", netdev_missing, -ENODEV),
 	ROW("netdev mode on lo (cannot restart queues)", netdev_lo, -EOPNOTSUPP),
+	ROW("netdev mode, no such if_idx and a zero-length area (netdev first)", netdev_missing_bad_area, -ENODEV),
 	ROW("netdev mode with if_rxq -1", netdev_rxq_minus1, -EINVAL),
 	/* last: the same ring must then register fine */
 	ROW("reg read-only (copy back)", arg_reg_readonly, -EFAULT),
@@ -474,6 +479,19 @@ static void offsets_ignored_on_input(void)
 		  c.reg.offsets.head, c.reg.offsets.tail, c.reg.offsets.rqes);
 }
 
+/* user_data alone asks for nothing either: upstream only stores it */
+static void event_desc_user_data(void)
+{
+	struct zcrx_event_desc ed;
+	struct ctx c;
+
+	memset(&ed, 0, sizeof(ed));
+	ed.user_data = 0x1234;
+	base(&c);
+	c.reg.event_desc = (uint64_t)(uintptr_t)&ed;
+	register_on_own_ring("registration with an event_desc of user_data only", &c);
+}
+
 static void event_desc_zeroed(void)
 {
 	struct zcrx_event_desc zero;
@@ -551,7 +569,7 @@ int main(void)
 
 	zu_require_zcrx();
 	/* the two children, the table, CLAMP, two taken, the pins, the last */
-	tst_plan(2 + ZU_ARRAY_SIZE(cases) + 5);
+	tst_plan(2 + ZU_ARRAY_SIZE(cases) + 6);
 	area_rw = zu_map(AREA_LEN, PROT_READ | PROT_WRITE);
 	area_ro = zu_map(AREA_LEN, PROT_READ);
 	ret = io_uring_zcrx_rq_region_alloc(&user_rd, RQ_ENTRIES);
@@ -573,6 +591,7 @@ int main(void)
 	TST_CASE(clamp_32769);
 	TST_CASE(offsets_ignored_on_input);
 	TST_CASE(event_desc_zeroed);
+	TST_CASE(event_desc_user_data);
 	TST_CASE(no_pin_left);
 	TST_CASE(final_registration);
 

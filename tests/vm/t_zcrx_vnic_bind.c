@@ -7,10 +7,13 @@
  * - header split cannot be switched off while a queue is bound (the
  *   ethtool request fails, the setting stays on);
  * - the netdev netlink family shows the io_uring provider on the queue;
- * - after the ring exits, the same queue binds again at once.
+ * - after the ring exits, the same queue binds again at once;
+ * - a registration whose area is bad fails with the area's errno after the
+ *   device was found, leaves nothing bound, and the queue binds at once.
  *
  * Cases: hds_off_refused, no_such_queue_refused, no_such_device_refused,
- * second_ifq_refused, hds_locked_while_bound, rebind_after_ring_exit.
+ * second_ifq_refused, hds_locked_while_bound, rebind_after_ring_exit,
+ * bad_area_then_bind.
  * Each case has rings of its own; after it, main() closes them (which
  * frees the queue) and switches header split back on, so a case that
  * fails part-way leaves the next one an unbound queue.
@@ -168,6 +171,29 @@ static void rebind_after_ring_exit(void)
 	bind_or_fail(ring_open(1), " again right after the ring exit");
 }
 
+/*
+ * A bad area after the device was found (upstream looks the netdev up
+ * first): the area's errno, nothing bound, and the queue binds at once.
+ */
+static void bad_area_then_bind(void)
+{
+	struct io_uring *ring = ring_open(0);
+	struct zu_ifq z;
+	int ret;
+
+	zu_ifq_prepare(&z, ring, AREA_LEN, 64, false);
+	z.reg.flags = 0;
+	z.reg.if_idx = p.ifindex;
+	z.reg.if_rxq = 1;
+	z.area_reg.len = 0;
+	ret = zu_ifq_register(&z);
+	zu_ifq_unmap(&z);
+	if (ret != -EFAULT)
+		tst_fail("binding %s queue 1 with a zero-length area: expected -EFAULT, got %s",
+			 VN_B, zu_errname(ret));
+	bind_or_fail(ring, " after a registration with a bad area failed");
+}
+
 /* A case, then what it left closed. */
 #define RUN(fn)	do { TST_CASE(fn); case_cleanup(); } while (0)
 
@@ -177,13 +203,14 @@ int main(void)
 	/* Left behind by a failure outside the cases, the pair goes at exit. */
 	zv_pair_setup(&p);
 
-	tst_plan(6);
+	tst_plan(7);
 	RUN(hds_off_refused);
 	RUN(no_such_queue_refused);
 	RUN(no_such_device_refused);
 	RUN(second_ifq_refused);
 	RUN(hds_locked_while_bound);
 	RUN(rebind_after_ring_exit);
+	RUN(bad_area_then_bind);
 
 	zv_pair_delete(&p);
 	return tst_exit();
