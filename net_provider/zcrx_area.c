@@ -504,6 +504,15 @@ static int io_pp_zc_init(struct page_pool *pool)
 		return -EINVAL;
 	if (pool->p.dev != ifq->dev)
 		return -EINVAL;
+	/*
+	 * As upstream's io_pp_zc_init(): the pool must map DMA (the area's
+	 * addresses are what it hands the device) and for the device to
+	 * write into, nothing else.
+	 */
+	if (!pool->dma_map)
+		return -EOPNOTSUPP;
+	if (pool->p.dma_dir != DMA_FROM_DEVICE)
+		return -EOPNOTSUPP;
 	if (!ifq->area->is_mapped)
 		return -EINVAL;
 	refcount_inc(&ifq->refs);
