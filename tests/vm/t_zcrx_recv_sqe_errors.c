@@ -4,7 +4,9 @@
  * CQE without IORING_CQE_F_MORE: addr, addr2, addr3 or msg_flags set,
  * an ioprio bit other than IORING_RECV_MULTISHOT / POLL_FIRST, no
  * IORING_RECV_MULTISHOT, an unknown zcrx_ifq_idx (-EINVAL); a pipe
- * (-ENOTSOCK); a UDP socket (-EPROTONOSUPPORT). Each is checked on a
+ * (-ENOTSOCK); a UDP socket and, as upstream, a TCP socket whose proto
+ * kTLS replaced (-EPROTONOSUPPORT; skipped without CONFIG_TLS). Each is
+ * checked on a
  * TCP socket with data waiting, so a request that wrongly went ahead
  * would post data instead. Afterwards a well-formed request (with
  * IORING_RECVSEND_POLL_FIRST, which is allowed) on the same socket
@@ -16,7 +18,9 @@
  * (unless it ate the data, which the stream then reports too).
  */
 #include <errno.h>
+#include <linux/tls.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -26,7 +30,7 @@
 #define DATA_LEN	(64 * 1024)
 #define CANCEL_TAG	0xca9ce1ull
 
-enum sock_kind { TCP, PIPE, UDP };
+enum sock_kind { TCP, PIPE, UDP, KTLS };
 
 struct sqe_case {
 	const char *name;
@@ -39,7 +43,8 @@ struct sqe_case {
 static uint32_t zcrx_id;
 static struct io_uring ring;
 static struct zu_ifq z;
-static int rx, tx, pfd[2], udp;
+static int rx, tx, pfd[2], udp, ktls_rx = -1, ktls_tx = -1;
+static char ktls_err[96];
 
 #define SET(fn, body) static void fn(struct io_uring_sqe *sqe) { body; }
 
@@ -68,6 +73,7 @@ static const struct sqe_case cases[] = {
 	{ "huge_ifq", "zcrx_ifq_idx 0xffffffff", TCP, -EINVAL, huge_ifq },
 	{ "pipe", "a pipe", PIPE, -ENOTSOCK, none },
 	{ "udp", "a UDP socket", UDP, -EPROTONOSUPPORT, none },
+	{ "ktls_rx", "a kTLS receive socket (TCP with its proto replaced)", KTLS, -EPROTONOSUPPORT, none },
 };
 
 /*
@@ -118,11 +124,14 @@ static void sqe_case(void *arg)
 	const struct sqe_case *c = arg;
 	struct io_uring_sqe *sqe;
 	struct io_uring_cqe *cqe;
-	int fd = c->sock == TCP ? rx : c->sock == PIPE ? pfd[0] : udp;
+	int fd = c->sock == TCP ? rx : c->sock == PIPE ? pfd[0] :
+		 c->sock == UDP ? udp : ktls_rx;
 	uint64_t tag = c - cases + 1;
 	int ret, res;
 	unsigned int flags;
 
+	if (c->sock == KTLS && ktls_rx < 0)
+		tst_skip("no kTLS receive socket: %s", ktls_err);
 	quiesce(&ring);
 	sqe = io_uring_get_sqe(&ring);
 	io_uring_prep_recv_zc(sqe, fd, z.id, 0, IORING_RECV_MULTISHOT);
@@ -165,6 +174,35 @@ static void stream_after_errors(void)
 	zu_recv_free(&r);
 }
 
+/*
+ * A loopback TCP socket with kTLS receive (TCP_ULP "tls", TLS_RX with an
+ * AES-GCM-128 key): its sk_prot->recvmsg is tls_sw_recvmsg. On failure
+ * ktls_rx stays -1 and ktls_err says why.
+ */
+static void ktls_setup(void)
+{
+	struct tls12_crypto_info_aes_gcm_128 ci;
+	int fd;
+
+	zu_tcp_pair(&fd, &ktls_tx);
+	memset(&ci, 0, sizeof(ci));
+	ci.info.version = TLS_1_2_VERSION;
+	ci.info.cipher_type = TLS_CIPHER_AES_GCM_128;
+	if (setsockopt(fd, IPPROTO_TCP, TCP_ULP, "tls", sizeof("tls"))) {
+		snprintf(ktls_err, sizeof(ktls_err), "TCP_ULP \"tls\": %s",
+			 strerror(errno));
+		close(fd);
+		return;
+	}
+	if (setsockopt(fd, SOL_TLS, TLS_RX, &ci, sizeof(ci))) {
+		snprintf(ktls_err, sizeof(ktls_err), "TLS_RX: %s",
+			 strerror(errno));
+		close(fd);
+		return;
+	}
+	ktls_rx = fd;
+}
+
 int main(void)
 {
 	uint8_t *buf;
@@ -193,6 +231,7 @@ int main(void)
 	udp = socket(AF_INET, SOCK_DGRAM, 0);
 	if (udp < 0)
 		tst_fail("expected a UDP socket, got %s", strerror(errno));
+	ktls_setup();
 
 	for (i = 0; i < ZU_ARRAY_SIZE(cases); i++)
 		tst_case(cases[i].name, sqe_case, (void *)&cases[i]);
