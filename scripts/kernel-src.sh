@@ -13,8 +13,12 @@ find_deb() {
 	for f in "$DL"/"${KSRC_PKG}"_*.deb; do
 		[ -f "$f" ] || continue
 		v=$(dpkg-deb -f "$f" Version 2>/dev/null) || continue
-		[ "$v" = "$KSRC_DEBVER" ] && { echo "$f"; return; }
+		if [ "$v" = "$KSRC_DEBVER" ]; then
+			echo "$f"
+			return 0
+		fi
 	done
+	return 0
 }
 
 mkdir -p "$DL"
