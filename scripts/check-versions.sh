@@ -76,7 +76,7 @@ apply_series() {
 			>"$log" 2>&1; then
 			# "patching file F" then "Hunk #N FAILED at L." lines
 			bad=$(awk '/^patching file / { f = $3 }
-				/FAILED at/ { h[f] = h[f] " #" $2 }
+				/FAILED at/ { h[f] = h[f] " " $2 }
 				/No file to patch|can.t find file/ { h["?"] = " missing file" }
 				END { for (k in h) printf "%s (hunk%s) ", k, h[k] }' "$log")
 			echo "FAIL $(basename "$p" .patch): ${bad:-see $log}"
