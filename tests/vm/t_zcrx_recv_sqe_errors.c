@@ -28,7 +28,6 @@
 #include "zcrx_util.h"
 
 #define DATA_LEN	(64 * 1024)
-#define CANCEL_TAG	0xca9ce1ull
 
 enum sock_kind { TCP, PIPE, UDP, KTLS };
 
@@ -76,49 +75,6 @@ static const struct sqe_case cases[] = {
 	{ "ktls_rx", "a kTLS receive socket (TCP with its proto replaced)", KTLS, -EPROTONOSUPPORT, none },
 };
 
-/*
- * Cancel every request still in flight (one an earlier case let go ahead,
- * or whose CQE did not come) and reap every CQE: those before the
- * cancel's, and if it cancelled anything, the cancelled requests' last
- * ones, until 100 ms pass without a CQE.
- */
-static void quiesce(struct io_uring *ring)
-{
-	struct __kernel_timespec ts = { .tv_nsec = 100000000 };
-	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
-	struct io_uring_cqe *cqe;
-	int ret, cancelled = -1, waited = 0;
-
-	if (!sqe)
-		tst_fail("internal: no free SQE to cancel with");
-	io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY);
-	sqe->user_data = CANCEL_TAG;
-	ret = io_uring_submit(ring);
-	if (ret != 1)
-		tst_fail("expected the cancel SQE submitted, got %s",
-			 zu_errname(ret));
-	while (cancelled) {
-		ret = io_uring_wait_cqe_timeout(ring, &cqe, &ts);
-		if (ret == -EINTR)
-			continue;
-		if (ret == -ETIME && cancelled > 0)
-			break;
-		if (ret == -ETIME) {
-			waited += 100;
-			if (waited >= 5000)
-				tst_fail("expected the cancel's CQE within 5 s, got none");
-			continue;
-		}
-		if (ret)
-			tst_fail("expected io_uring_wait_cqe_timeout() to work, got %s",
-				 zu_errname(ret));
-		/* the number of requests cancelled, or -ENOENT for none */
-		if (cqe->user_data == CANCEL_TAG)
-			cancelled = cqe->res > 0 ? cqe->res : 0;
-		io_uring_cqe_seen(ring, cqe);
-	}
-}
-
 static void sqe_case(void *arg)
 {
 	const struct sqe_case *c = arg;
@@ -132,7 +88,7 @@ static void sqe_case(void *arg)
 
 	if (c->sock == KTLS && ktls_rx < 0)
 		tst_skip("no kTLS receive socket: %s", ktls_err);
-	quiesce(&ring);
+	zu_quiesce(&ring);
 	sqe = io_uring_get_sqe(&ring);
 	io_uring_prep_recv_zc(sqe, fd, z.id, 0, IORING_RECV_MULTISHOT);
 	sqe->user_data = tag;
@@ -166,7 +122,7 @@ static void stream_after_errors(void)
 {
 	struct zu_recv r;
 
-	quiesce(&ring);
+	zu_quiesce(&ring);
 	close(tx);
 	zu_recv_init(&r, &z, rx, DATA_LEN, ZU_REFILL_EAGER);
 	r.ioprio_extra = IORING_RECVSEND_POLL_FIRST;

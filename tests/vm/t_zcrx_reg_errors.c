@@ -308,8 +308,6 @@ static void in_child(const char *what, void (*fn)(void))
 {
 	const char *why;
 	char msg[400];
-	size_t len = 0;
-	ssize_t n;
 	int p[2], st;
 	pid_t pid;
 
@@ -327,18 +325,9 @@ static void in_child(const char *what, void (*fn)(void))
 		_exit(0);
 	}
 	close(p[1]);
-	while (len < sizeof(msg) - 1 &&
-	       (n = read(p[0], msg + len, sizeof(msg) - 1 - len)) > 0)
-		len += n;
-	close(p[0]);
-	while (len && msg[len - 1] == '\n')
-		len--;
-	msg[len] = '\0';
 	/* "<test>: FAIL: <why>": the case's line names the test already */
-	why = strstr(msg, ": FAIL: ");
-	if (!why)
-		why = strstr(msg, ": SKIP: ");
-	why = why ? why + 8 : len ? msg : "no message";
+	why = tst_child_why(p[0], msg, sizeof(msg));
+	close(p[0]);
 	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
 		tst_fail("expected the %s child to exit, got status %#x", what,
 			 st);

@@ -27,7 +27,6 @@
 #define STREAM_LEN	(8ull * ZU_MIB)
 #define RQ_ENTRIES	512
 #define OFF_ZCRX_REGION	0x30000000ull
-#define CANCEL_TAG	0xca9ce1ull
 
 static struct io_uring ring;
 static struct zu_ifq z0, z1;
@@ -41,56 +40,13 @@ static struct {
 } cur;
 
 /*
- * Cancel every request still in flight (one an earlier case let go ahead,
- * or whose CQE did not come) and reap every CQE: those before the
- * cancel's, and if it cancelled anything, the cancelled requests' last
- * ones, until 100 ms pass without a CQE.
- */
-static void quiesce(struct io_uring *ring)
-{
-	struct __kernel_timespec ts = { .tv_nsec = 100000000 };
-	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
-	struct io_uring_cqe *cqe;
-	int ret, cancelled = -1, waited = 0;
-
-	if (!sqe)
-		tst_fail("internal: no free SQE to cancel with");
-	io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY);
-	sqe->user_data = CANCEL_TAG;
-	ret = io_uring_submit(ring);
-	if (ret != 1)
-		tst_fail("expected the cancel SQE submitted, got %s",
-			 zu_errname(ret));
-	while (cancelled) {
-		ret = io_uring_wait_cqe_timeout(ring, &cqe, &ts);
-		if (ret == -EINTR)
-			continue;
-		if (ret == -ETIME && cancelled > 0)
-			break;
-		if (ret == -ETIME) {
-			waited += 100;
-			if (waited >= 5000)
-				tst_fail("expected the cancel's CQE within 5 s, got none");
-			continue;
-		}
-		if (ret)
-			tst_fail("expected io_uring_wait_cqe_timeout() to work, got %s",
-				 zu_errname(ret));
-		/* the number of requests cancelled, or -ENOENT for none */
-		if (cqe->user_data == CANCEL_TAG)
-			cancelled = cqe->res > 0 ? cqe->res : 0;
-		io_uring_cqe_seen(ring, cqe);
-	}
-}
-
-/*
  * After a stream that failed part-way: cancel its request, give its
  * buffers back, close its socket (which ends the sender) and wait for
  * the sender.
  */
 static void stream_cleanup(void)
 {
-	quiesce(&ring);
+	zu_quiesce(&ring);
 	if (cur.r.held)
 		zu_return_held(&cur.r, SIZE_MAX);
 	zu_recv_free(&cur.r);

@@ -45,28 +45,6 @@ static void pin_baseline(void)
 	pin_base = zu_wait_vmpin(pin_start, PIN_WAIT_MS);
 }
 
-/*
- * The reason in a child's "<test>: FAIL: <why>" (or SKIP) line, read from
- * the pipe its stderr went to, until EOF.
- */
-static const char *child_why(int fd, char *msg, size_t size)
-{
-	const char *why;
-	size_t len = 0;
-	ssize_t n;
-
-	while (len < size - 1 &&
-	       (n = read(fd, msg + len, size - 1 - len)) > 0)
-		len += n;
-	while (len && msg[len - 1] == '\n')
-		len--;
-	msg[len] = '\0';
-	why = strstr(msg, ": FAIL: ");
-	if (!why)
-		why = strstr(msg, ": SKIP: ");
-	return why ? why + 8 : len ? msg : "no message";
-}
-
 static void check_unpinned(const char *after)
 {
 	long pin = zu_wait_vmpin(pin_base, PIN_WAIT_MS);
@@ -161,7 +139,7 @@ static void sigkill_holder(void)
 	close(rx);
 	if (read(p[0], &c, 1) != 1) {
 		/* the child failed and said why */
-		why = child_why(errp[0], msg, sizeof(msg));
+		why = tst_child_why(errp[0], msg, sizeof(msg));
 		waitpid(child, &st, 0);
 		close(p[0]);
 		close(errp[0]);

@@ -227,28 +227,6 @@ static void killed_child(const struct zv_pair *p, int ready_fd)
 	_exit(TST_FAIL);
 }
 
-/*
- * What a child that failed said: the reason in its "<test>: FAIL: <why>"
- * line on the stderr pipe fd, read until EOF.
- */
-static const char *child_why(int fd, char *msg, size_t size)
-{
-	const char *why;
-	size_t len = 0;
-	ssize_t n;
-
-	while (len < size - 1 &&
-	       (n = read(fd, msg + len, size - 1 - len)) > 0)
-		len += n;
-	while (len && msg[len - 1] == '\n')
-		len--;
-	msg[len] = '\0';
-	why = strstr(msg, ": FAIL: ");
-	if (!why)
-		why = strstr(msg, ": SKIP: ");
-	return why ? why + 8 : len ? msg : "it said nothing";
-}
-
 static void killed(void)
 {
 	int pfd[2], efd[2], st, ret;
@@ -286,7 +264,7 @@ static void killed(void)
 	close(efd[1]);
 	if (read(pfd[0], &c, 1) != 1)
 		tst_fail("killed: expected the child to receive 2 MiB zero-copy first, it did not: %s",
-			 child_why(efd[0], msg, sizeof(msg)));
+			 tst_child_why(efd[0], msg, sizeof(msg)));
 	kill(pid, SIGKILL);
 	waitpid(pid, &st, 0);
 	t.child = 0;

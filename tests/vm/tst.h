@@ -192,6 +192,29 @@ static inline void tst_plan(unsigned int nr)
 	tst_st.planned = true;
 }
 
+/*
+ * The reason in a child's "<test>: FAIL: <why>" (or SKIP) line, read from
+ * fd (the pipe its stderr went to) until EOF into msg: the text after
+ * "FAIL: ", or all it said, or "no message".
+ */
+static inline const char *tst_child_why(int fd, char *msg, size_t size)
+{
+	const char *why;
+	size_t len = 0;
+	ssize_t n;
+
+	while (len < size - 1 &&
+	       (n = read(fd, msg + len, size - 1 - len)) > 0)
+		len += n;
+	while (len && msg[len - 1] == '\n')
+		len--;
+	msg[len] = '\0';
+	why = strstr(msg, ": FAIL: ");
+	if (!why)
+		why = strstr(msg, ": SKIP: ");
+	return why ? why + 8 : len ? msg : "no message";
+}
+
 /* The program's end: the totals line and its exit status. */
 static inline int tst_exit(void)
 {

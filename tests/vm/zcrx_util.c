@@ -784,3 +784,46 @@ void zu_recv_all(struct zu_recv *r)
 			 (unsigned long long)r->total,
 			 (unsigned long long)r->bytes);
 }
+
+/*
+ * Cancel every request still in flight (one an earlier case let go ahead,
+ * or whose CQE did not come) and reap every CQE: those before the
+ * cancel's, and if it cancelled anything, the cancelled requests' last
+ * ones, until 100 ms pass without a CQE.
+ */
+void zu_quiesce(struct io_uring *ring)
+{
+	struct __kernel_timespec ts = { .tv_nsec = 100000000 };
+	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+	struct io_uring_cqe *cqe;
+	int ret, cancelled = -1, waited = 0;
+
+	if (!sqe)
+		tst_fail("internal: no free SQE to cancel with");
+	io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY);
+	sqe->user_data = ZU_CANCEL_TAG;
+	ret = io_uring_submit(ring);
+	if (ret != 1)
+		tst_fail("expected the cancel SQE submitted, got %s",
+			 zu_errname(ret));
+	while (cancelled) {
+		ret = io_uring_wait_cqe_timeout(ring, &cqe, &ts);
+		if (ret == -EINTR)
+			continue;
+		if (ret == -ETIME && cancelled > 0)
+			break;
+		if (ret == -ETIME) {
+			waited += 100;
+			if (waited >= 5000)
+				tst_fail("expected the cancel's CQE within 5 s, got none");
+			continue;
+		}
+		if (ret)
+			tst_fail("expected io_uring_wait_cqe_timeout() to work, got %s",
+				 zu_errname(ret));
+		/* the number of requests cancelled, or -ENOENT for none */
+		if (cqe->user_data == ZU_CANCEL_TAG)
+			cancelled = cqe->res > 0 ? cqe->res : 0;
+		io_uring_cqe_seen(ring, cqe);
+	}
+}

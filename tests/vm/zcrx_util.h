@@ -261,6 +261,13 @@ void zu_refill_step(struct zu_recv *r);
  */
 void zu_recv_all(struct zu_recv *r);
 /*
+ * Cancel every request in flight on ring and reap every CQE, so that a
+ * case starts clean after one that failed part-way. The cancel's CQE has
+ * user_data ZU_CANCEL_TAG.
+ */
+#define ZU_CANCEL_TAG	0xca9ce1ull
+void zu_quiesce(struct io_uring *ring);
+/*
  * The same, but return once at least until bytes arrived (or at EOF),
  * with the request possibly still armed.
  */
