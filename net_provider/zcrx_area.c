@@ -466,19 +466,21 @@ static unsigned int io_pp_zc_alloc_free(struct page_pool *pool,
 }
 
 /*
- * Everything goes through the alloc cache, where buffers are synced for
- * the device; the one returned is then taken from it by the pool's fast
- * path (the cache is not empty, so this does not come back here).
+ * The pool calls this with an empty alloc cache. Buffers go into the
+ * cache, where they are synced for the device, and the last one placed is
+ * handed out from it, as upstream's io_pp_zc_alloc_netmems() does: the
+ * page pool is not entered again.
  */
 static netmem_ref io_pp_zc_alloc_netmems(struct page_pool *pool, gfp_t gfp)
 {
 	struct io_zcrx_ifq *ifq = io_pp_to_ifq(pool);
 
 	/* Buffers userspace gave back first: they are already the pool's. */
-	if (!io_zcrx_rq_refill(ifq, pool) &&
-	    !io_pp_zc_alloc_free(pool, ifq->area))
+	if (!io_zcrx_rq_refill(ifq, pool))
+		io_pp_zc_alloc_free(pool, ifq->area);
+	if (unlikely(!pool->alloc.count))
 		return 0;
-	return page_pool_alloc_netmems(pool, gfp);
+	return pool->alloc.cache[--pool->alloc.count];
 }
 
 static bool io_pp_zc_release_netmem(struct page_pool *pool, netmem_ref netmem)
