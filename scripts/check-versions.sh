@@ -95,7 +95,10 @@ kunit_of() {
 	local v=$1 kver=${1%%-*} log=$work/kunit-$kver.log line
 	if ! ZCRX_KSRC_DEBVER=$v "$ZCRX_ROOT/scripts/kunit.sh" run >"$log" 2>&1; then
 		line=$(grep -a 'Testing complete' "$log" | tail -n1 | sed 's/.*Testing complete. //')
-		echo "FAIL ${line:-build or boot failed}: $log"
+		# else the first compiler error, file and message
+		[ -n "$line" ] || line=$(grep -a -m1 -o '[^ /]*/[^ ]*\.[ch]:[0-9]*:[0-9]*: error: .*' "$log" |
+			sed 's|.*/\([^/]*/[^/]*:[0-9]*\):[0-9]*: error:|\1:|' | cut -c1-90)
+		echo "FAIL ${line:-build or boot failed} ($log)"
 		return 1
 	fi
 	grep -a 'Testing complete' "$log" | tail -n1 | sed 's/.*Testing complete. //'
