@@ -35,6 +35,12 @@ PATCH_OUT=$ZCRX_CACHE/patches$ksrc_sfx
 
 export CCACHE_DIR=${CCACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/zcrx-lts-ccache}
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
+# Paths under ZCRX_CACHE are hashed relative to it, so a build in another
+# (empty) ZCRX_CACHE, as .ci/run makes, still hits what an earlier build
+# in another folder compiled. NOHASHDIR: the build folder's absolute path
+# stays out of the hash too (it only shows in debug info).
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$ZCRX_CACHE}
+export CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
 
 JOBS=${JOBS:-$(nproc)}
 

@@ -148,6 +148,9 @@ static void too_many_queues_refused(void)
 	tst_check(vn_sh_out("ip link add %s type vnic peer name %s numrxqueues 17",
 			    VN_A, VN_B),
 		  "expected a peer with 17 rx queues to be refused, it was created");
+	tst_check(!vn_link_exists(NULL, VN_A) && !vn_link_exists(NULL, VN_B),
+		  "expected no %s or %s after the refused peer, one exists",
+		  VN_A, VN_B);
 	clean_links();
 	tst_check(vn_sh_out("ip link add %s numtxqueues 17 type vnic peer name %s",
 			    VN_A, VN_B),

@@ -5,8 +5,8 @@
  * an ioprio bit other than IORING_RECV_MULTISHOT / POLL_FIRST, no
  * IORING_RECV_MULTISHOT, an unknown zcrx_ifq_idx (-EINVAL); a pipe
  * (-ENOTSOCK); a UDP socket and, as upstream, a TCP socket whose proto
- * kTLS replaced (-EPROTONOSUPPORT; skipped without CONFIG_TLS). Each is
- * checked on a
+ * kTLS replaced (-EPROTONOSUPPORT, refused before anything is read;
+ * skipped without CONFIG_TLS). Each but the kTLS one is checked on a
  * TCP socket with data waiting, so a request that wrongly went ahead
  * would post data instead. Afterwards a well-formed request (with
  * IORING_RECVSEND_POLL_FIRST, which is allowed) on the same socket

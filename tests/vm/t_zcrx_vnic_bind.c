@@ -6,7 +6,6 @@
  *   -EINVAL; a second ifq on a bound queue: -EEXIST;
  * - header split cannot be switched off while a queue is bound (the
  *   ethtool request fails, the setting stays on);
- * - the netdev netlink family shows the io_uring provider on the queue;
  * - after the ring exits, the same queue binds again at once;
  * - a registration whose area is bad fails with the area's errno after the
  *   device was found, leaves nothing bound, and the queue binds at once.

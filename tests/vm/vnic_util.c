@@ -1081,6 +1081,7 @@ void vn_tcp_flow(const struct vn_ns *sender_ns, const char *addr, int port,
 		tst_fail("expected to connect to %s port %d, got %s", addr,
 			 port, strerror(-tx));
 	}
+	errno = 0;
 	rx = poll(&pfd, 1, 10000) == 1 ? accept4(lfd, NULL, NULL, SOCK_CLOEXEC) : -1;
 	close(lfd);
 	if (rx < 0) {

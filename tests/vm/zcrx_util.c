@@ -821,7 +821,7 @@ void zu_quiesce(struct io_uring *ring)
 		if (ret)
 			tst_fail("expected io_uring_wait_cqe_timeout() to work, got %s",
 				 zu_errname(ret));
-		/* the number of requests cancelled, or -ENOENT for none */
+		/* the number of requests cancelled (0 or -ENOENT for none) */
 		if (cqe->user_data == ZU_CANCEL_TAG)
 			cancelled = cqe->res > 0 ? cqe->res : 0;
 		io_uring_cqe_seen(ring, cqe);
