@@ -239,7 +239,8 @@ static int io_zcrx_get_netdev(struct io_zcrx_ifq *ifq,
 /*
  * Map the area for the device, then bind the provider to the queue. The
  * DMA mapping, which can take long for a large area, runs before rtnl_lock
- * is taken; a queue that cannot be bound lets go of the netdev.
+ * is taken. On failure the netdev stays: the registration's error path
+ * lets go of it in io_zcrx_close_queue(), which unbinds nothing unbound.
  */
 static int io_zcrx_open_queue(struct io_zcrx_ifq *ifq)
 {
@@ -248,7 +249,7 @@ static int io_zcrx_open_queue(struct io_zcrx_ifq *ifq)
 
 	ret = io_zcrx_map_area(ifq, ifq->area);
 	if (ret)
-		goto err_put;
+		return ret;
 	rtnl_lock();
 	/* unregistered since io_zcrx_get_netdev(): ->uninstall() has run */
 	if (ifq->netdev->reg_state != NETREG_REGISTERED)
@@ -256,13 +257,6 @@ static int io_zcrx_open_queue(struct io_zcrx_ifq *ifq)
 	else
 		ret = net_mp_open_rxq(ifq->netdev, ifq->if_rxq, &p, NULL);
 	ifq->queue_bound = !ret;
-	rtnl_unlock();
-	if (!ret)
-		return 0;
-err_put:
-	rtnl_lock();
-	netdev_put(ifq->netdev, &ifq->netdev_tracker);
-	ifq->netdev = NULL;
 	rtnl_unlock();
 	return ret;
 }
