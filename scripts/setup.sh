@@ -6,7 +6,7 @@
 
 PKGS=(build-essential flex bison bc libelf-dev libssl-dev ccache python3
       qemu-system-x86 busybox-static liburing-dev cpio kmod rsync
-      iproute2 ethtool xz-utils dpkg-dev patch)
+      iproute2 ethtool xz-utils dpkg-dev patch patchutils)
 
 missing=()
 for p in "${PKGS[@]}"; do
