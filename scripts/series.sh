@@ -5,8 +5,10 @@
 # The series lists one kernel commit per "patch" line, in order:
 #   patch DIR/NAME.patch       a commit: message header, "---", then hunks
 #                              for existing kernel files (may be hunk-less)
-#   file SRC DST               a new kernel file DST, taken from the
-#                              project's SRC, added by the patch above
+#   file DIR/KPATH             a new kernel file KPATH, added by the patch
+#                              above; the project keeps it under DIR/
+#                              (net_provider/, io_uring_zcrx/, vnic/), so
+#                              its path says where it goes
 #   group test                 the commits after it are test-only (vnic):
 #                              the builds and tests apply them on top of
 #                              the product, `make patches` exports them
@@ -26,7 +28,9 @@ series_entries() {
 	/^[ \t]*(#|$)/ { next }
 	$1 == "group" && ($2 == "test" || $2 == "product") { if (p != "") out(); p = ""; grp = $2; next }
 	$1 == "patch" { if (p != "") out(); n++; p = $2; f = ""; g = grp; next }
-	$1 == "file"  { f = f $2 " " $3 ";"; next }
+	$1 == "file" && NF == 2 && $2 ~ /^[^\/]+\/./ {
+		dst = $2; sub(/^[^\/]+\//, "", dst); f = f $2 " " dst ";"; next
+	}
 	{ print "series: bad line: " $0 > "/dev/stderr"; exit 1 }
 	END { if (p != "") out() }
 	' "$ZCRX_ROOT/series"

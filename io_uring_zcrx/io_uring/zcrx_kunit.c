@@ -4,6 +4,11 @@
  * entries and ring pointers, the user reference / page pool reference
  * interplay, the freelist, and the scrub.
  *
+ * Included at the end of zcrx.c (CONFIG_IO_URING_ZCRX_KUNIT_TEST), so the
+ * cases call its static functions: io_zcrx_flush_rq(), the consumer of
+ * ZCRX_CTRL_FLUSH_RQ and the copy fallback, io_alloc_fallback_niov() and
+ * io_zcrx_scrub().
+ *
  * Each case builds an ifq with an area of kernel pages (no page pool, as
  * with ZCRX_REG_NODEV) and a refill ring in kernel memory, and plays
  * userspace by writing refill entries and the tail.
@@ -12,12 +17,7 @@
  */
 
 #include <kunit/test.h>
-#include <linux/io_uring_types.h>
 #include <linux/kthread.h>
-#include <net/page_pool/helpers.h>
-#include <uapi/linux/io_uring.h>
-
-#include "zcrx.h"
 
 #define ZT_NIOVS	16
 #define ZT_ENTRIES	8
@@ -57,7 +57,6 @@ static int zcrx_test_init(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, area->nia.niovs);
 	KUNIT_ASSERT_NOT_NULL(test, area->freelist);
 	KUNIT_ASSERT_NOT_NULL(test, area->user_refs);
-	spin_lock_init(&area->freelist_lock);
 	for (i = 0; i < ZT_NIOVS; i++) {
 		area->nia.niovs[i].type = NET_IOV_IOURING;
 		area->nia.niovs[i].owner = &area->nia;
@@ -66,11 +65,12 @@ static int zcrx_test_init(struct kunit *test)
 	area->free_count = ZT_NIOVS;
 	area->ifq = ifq;
 
-	spin_lock_init(&ifq->rq_lock);
+	spin_lock_init(&ifq->rq.lock);
+	spin_lock_init(&ifq->alloc_lock);
 	ifq->area = area;
-	ifq->rq_ring = ring;
-	ifq->rqes = ring + L1_CACHE_BYTES;
-	ifq->rq_entries = ZT_ENTRIES;
+	ifq->rq.ring = ring;
+	ifq->rq.rqes = ring + L1_CACHE_BYTES;
+	ifq->rq.nr_entries = ZT_ENTRIES;
 
 	ctx->ifq = ifq;
 	ctx->area = area;
@@ -82,7 +82,7 @@ static int zcrx_test_init(struct kunit *test)
 /* What the receive path does when it reports a buffer to userspace. */
 static struct net_iov *zt_give_to_user(struct kunit *test, struct zt_ctx *ctx)
 {
-	struct net_iov *niov = io_zcrx_get_free_niov(ctx->area);
+	struct net_iov *niov = io_alloc_fallback_niov(ctx->ifq);
 
 	KUNIT_ASSERT_NOT_NULL(test, niov);
 	io_zcrx_get_niov_uref(niov);
@@ -100,7 +100,7 @@ static void zt_rqe(struct zt_ctx *ctx, u64 off, u32 len, u32 pad)
 {
 	struct io_uring_zcrx_rqe *rqe;
 
-	rqe = &ctx->ifq->rqes[ctx->tail++ & (ZT_ENTRIES - 1)];
+	rqe = &ctx->ifq->rq.rqes[ctx->tail++ & (ZT_ENTRIES - 1)];
 	rqe->off = off;
 	rqe->len = len;
 	rqe->__pad = pad;
@@ -134,7 +134,7 @@ static void test_refill_returns_buffers(struct kunit *test)
 	zt_rqe(ctx, zt_off(ctx, b), 100, 0);
 	zt_publish(ctx);
 
-	KUNIT_EXPECT_EQ(test, io_zcrx_rq_refill(ctx->ifq, NULL), 0U);
+	io_zcrx_flush_rq(ctx->ifq);
 	KUNIT_EXPECT_EQ(test, ctx->area->free_count, ZT_NIOVS);
 	KUNIT_EXPECT_EQ(test, zt_uref(ctx, a), 0);
 	KUNIT_EXPECT_EQ(test, zt_head(ctx), 2U);
@@ -178,7 +178,7 @@ static void test_refill_skips_bad_entry(struct kunit *test)
 	zt_rqe(ctx, off + e->off, PAGE_SIZE, e->pad);
 	zt_publish(ctx);
 
-	io_zcrx_rq_refill(ctx->ifq, NULL);
+	io_zcrx_flush_rq(ctx->ifq);
 	/* consumed, but nothing changed hands */
 	KUNIT_EXPECT_EQ(test, zt_head(ctx), 1U);
 	KUNIT_EXPECT_EQ(test, zt_uref(ctx, held), 1);
@@ -194,7 +194,7 @@ static void test_refill_skips_repeated_entry(struct kunit *test)
 	zt_rqe(ctx, zt_off(ctx, a), PAGE_SIZE, 0);
 	zt_rqe(ctx, zt_off(ctx, a), PAGE_SIZE, 0);
 	zt_publish(ctx);
-	io_zcrx_rq_refill(ctx->ifq, NULL);
+	io_zcrx_flush_rq(ctx->ifq);
 
 	/* a came back once; b, still held, was not taken by the repeat */
 	KUNIT_EXPECT_EQ(test, ctx->area->free_count, ZT_NIOVS - 1);
@@ -207,16 +207,17 @@ static void test_refill_clamps_runaway_tail(struct kunit *test)
 	struct zt_ctx *ctx = test->priv;
 	int i;
 
+	/* buffer 0, which userspace does not hold: consumed, skipped */
 	for (i = 0; i < ZT_ENTRIES; i++)
-		zt_rqe(ctx, 0, 0, 1);
+		zt_rqe(ctx, 0, 0, 0);
 	/* a tail far ahead of the head: at most rq_entries are consumed */
 	WRITE_ONCE(ctx->ring->tail, 0x80000000U);
-	io_zcrx_rq_refill(ctx->ifq, NULL);
+	io_zcrx_flush_rq(ctx->ifq);
 	KUNIT_EXPECT_EQ(test, zt_head(ctx),
 			(u32)ZT_ENTRIES);
 	/* a tail behind the head wraps to a huge count: clamped too */
 	WRITE_ONCE(ctx->ring->tail, 0);
-	io_zcrx_rq_refill(ctx->ifq, NULL);
+	io_zcrx_flush_rq(ctx->ifq);
 	KUNIT_EXPECT_EQ(test, zt_head(ctx),
 			(u32)(2 * ZT_ENTRIES));
 	KUNIT_EXPECT_EQ(test, ctx->area->free_count, ZT_NIOVS);
@@ -235,7 +236,7 @@ static void test_refill_wraps_around(struct kunit *test)
 		for (i = 0; i < ARRAY_SIZE(niov); i++)
 			zt_rqe(ctx, zt_off(ctx, niov[i]), PAGE_SIZE, 0);
 		zt_publish(ctx);
-		io_zcrx_rq_refill(ctx->ifq, NULL);
+		io_zcrx_flush_rq(ctx->ifq);
 		KUNIT_ASSERT_EQ(test, ctx->area->free_count, ZT_NIOVS);
 	}
 	KUNIT_EXPECT_EQ(test, zt_head(ctx), ctx->tail);
@@ -251,7 +252,7 @@ static void test_buffer_kept_while_stack_holds_it(struct kunit *test)
 	page_pool_ref_netmem(netmem);
 	zt_rqe(ctx, zt_off(ctx, niov), PAGE_SIZE, 0);
 	zt_publish(ctx);
-	io_zcrx_rq_refill(ctx->ifq, NULL);
+	io_zcrx_flush_rq(ctx->ifq);
 
 	KUNIT_EXPECT_EQ(test, zt_uref(ctx, niov), 0);
 	KUNIT_EXPECT_EQ(test, ctx->area->free_count, ZT_NIOVS - 1);
@@ -280,7 +281,7 @@ static void test_scrub_takes_back_user_buffers(struct kunit *test)
 	/* entries written before the scrub are now stale: skipped */
 	zt_rqe(ctx, zt_off(ctx, a), PAGE_SIZE, 0);
 	zt_publish(ctx);
-	io_zcrx_rq_refill(ctx->ifq, NULL);
+	io_zcrx_flush_rq(ctx->ifq);
 	KUNIT_EXPECT_EQ(test, ctx->area->free_count, ZT_NIOVS);
 }
 
@@ -296,7 +297,7 @@ static int zt_refill_thread(void *data)
 
 	wait_for_completion(&r->go);
 	while (!kthread_should_stop()) {
-		io_zcrx_rq_refill(r->ctx->ifq, NULL);
+		io_zcrx_flush_rq(r->ctx->ifq);
 		cond_resched();
 	}
 	return 0;
@@ -354,6 +355,3 @@ static struct kunit_suite zcrx_test_suite = {
 };
 
 kunit_test_suite(zcrx_test_suite);
-
-MODULE_DESCRIPTION("KUnit tests for io_uring zero-copy receive");
-MODULE_LICENSE("GPL");

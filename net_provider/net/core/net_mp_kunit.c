@@ -117,30 +117,23 @@ static void mp_test_put_free(struct mp_test_area *mp, struct net_iov *niov)
 	spin_unlock_bh(&mp->lock);
 }
 
+/* As the io_uring provider: fill the empty cache, hand out the last one. */
 static netmem_ref mp_test_alloc_netmems(struct page_pool *pool, gfp_t gfp)
 {
 	struct mp_test_area *mp = pool->mp_priv;
-	struct net_iov *niov, *ret;
-	unsigned int i;
+	struct net_iov *niov;
 
 	mp->nr_alloc_calls++;
-	ret = mp_test_get_free(mp);
-	if (!ret)
-		return 0;
-
-	for (i = 1; i < mp->batch; i++) {
+	while (pool->alloc.count < mp->batch) {
 		niov = mp_test_get_free(mp);
 		if (!niov)
 			break;
 		net_mp_niov_set_page_pool(pool, niov);
-		if (!net_mp_niov_place_in_cache(pool, niov)) {
-			page_pool_put_full_netmem(pool, net_iov_to_netmem(niov),
-						  false);
-			break;
-		}
+		net_mp_netmem_place_in_cache(pool, net_iov_to_netmem(niov));
 	}
-	net_mp_niov_set_page_pool(pool, ret);
-	return net_iov_to_netmem(ret);
+	if (!pool->alloc.count)
+		return 0;
+	return pool->alloc.cache[--pool->alloc.count];
 }
 
 static bool mp_test_release_netmem(struct page_pool *pool, netmem_ref netmem)
