@@ -320,6 +320,8 @@ struct io_zcrx_args {
 	struct io_kiocb		*req;
 	struct io_zcrx_ifq	*ifq;
 	unsigned int		nr_skbs;
+	/* why a read that made progress stopped: retried, see below */
+	int			err;
 };
 
 static const struct memory_provider_ops io_uring_pp_zc_ops;
@@ -598,12 +600,13 @@ static void io_zcrx_ifq_free(struct io_zcrx_ifq *ifq)
 {
 	if (ifq->area)
 		io_zcrx_free_area(ifq, ifq->area);
-	if (ifq->mm_account)
-		mmdrop(ifq->mm_account);
 	if (ifq->dev)
 		put_device(ifq->dev);
 
+	/* the region is charged to the mm too: drop it after */
 	io_free_rbuf_ring(ifq);
+	if (ifq->mm_account)
+		mmdrop(ifq->mm_account);
 	if (ifq->user)
 		free_uid(ifq->user);
 	mutex_destroy(&ifq->pp_lock);
@@ -1634,6 +1637,8 @@ static int io_zcrx_recv_skb(read_descriptor_t *desc, struct sk_buff *skb,
 out:
 	if (offset == start_off)
 		return ret;
+	if (ret < 0 && !args->err)
+		args->err = ret;
 	desc->count -= (offset - start_off);
 	return offset - start_off;
 }
@@ -1671,8 +1676,15 @@ static int io_zcrx_tcp_recvmsg(struct io_kiocb *req, struct io_zcrx_ifq *ifq,
 	} else if (unlikely(args.nr_skbs > IO_SKBS_PER_CALL_LIMIT) &&
 		   (issue_flags & IO_URING_F_MULTISHOT)) {
 		ret = IOU_REQUEUE;
-	} else if (sock_flag(sk, SOCK_DONE)) {
-		/* Make it to retry until it finally gets 0. */
+	} else if (unlikely(args.err) || sock_flag(sk, SOCK_DONE)) {
+		/*
+		 * Progress, then a full CQ, no free buffer or a foreign one.
+		 * What was read is reported and the error is not: retry now,
+		 * and an attempt that makes no progress reports it. Upstream
+		 * waits for the socket's next wakeup to retry; data already
+		 * queued may never bring one. After SOCK_DONE: retry until
+		 * the read finally gets 0.
+		 */
 		if (issue_flags & IO_URING_F_MULTISHOT)
 			ret = IOU_REQUEUE;
 		else
@@ -1693,8 +1705,8 @@ out:
  * @len: bytes left to receive, 0 for no limit; updated
  *
  * A read that made progress and then found the CQ full, no free buffer
- * or a foreign buffer reports what it read; the next attempt, which makes
- * no progress, reports the error, as upstream.
+ * or a foreign buffer reports what it read and asks to be retried; the
+ * error ends the request only on an attempt that makes no progress.
  *
  * Context: the submitter task, ctx->uring_lock held.
  * Return: bytes read, 0 at EOF, -EAGAIN for nothing yet, IOU_REQUEUE, or

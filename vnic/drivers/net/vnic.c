@@ -600,7 +600,7 @@ static struct page_pool *vnic_pool_create(struct vnic_rxq *rxq, bool data)
 		.pool_size	= VNIC_RING_SIZE,
 		.nid		= NUMA_NO_NODE,
 		.dev		= vnic_dma_dev(),
-		.napi		= &rxq->napi,
+		/* attached at start: the old queue's NAPI may still run */
 		.dma_dir	= DMA_FROM_DEVICE,
 		.max_len	= PAGE_SIZE,
 		.offset		= 0,
@@ -617,15 +617,6 @@ static struct page_pool *vnic_pool_create(struct vnic_rxq *rxq, bool data)
 
 static void vnic_mem_free(struct vnic_rxq_mem *mem)
 {
-	/*
-	 * Pools that were never installed (a failed restart) still point
-	 * at a NAPI that may be running; they never held a buffer, so there
-	 * is no direct recycling to stop, only the pointer to drop.
-	 */
-	if (mem->hdr_pool)
-		WRITE_ONCE(mem->hdr_pool->p.napi, NULL);
-	if (mem->data_pool)
-		WRITE_ONCE(mem->data_pool->p.napi, NULL);
 	if (mem->hdr_pool)
 		page_pool_destroy(mem->hdr_pool);
 	if (mem->data_pool)
@@ -655,6 +646,8 @@ static void vnic_rxq_start(struct vnic_rxq *rxq, struct vnic_rxq_mem *mem)
 {
 	rxq->mem = *mem;
 	memset(mem, 0, sizeof(*mem));
+	page_pool_enable_direct_recycling(rxq->mem.hdr_pool, &rxq->napi);
+	page_pool_enable_direct_recycling(rxq->mem.data_pool, &rxq->napi);
 	napi_enable(&rxq->napi);
 	WRITE_ONCE(rxq->running, true);
 }
