@@ -7,7 +7,7 @@
 # `make` prints that list instead of starting a build.
 
 .PHONY: help demo test setup tree patches checkpatch kunit uml-test \
-	qemu-test x86 bench check-versions clean-cache
+	qemu-test x86 bench check-versions check-bisect clean-cache
 
 ## help: list the targets (what plain `make` does)
 help:
@@ -66,6 +66,10 @@ bench: setup
 ## check-versions: apply the series to every linux-source-6.12 Debian offers
 check-versions: setup
 	@scripts/check-versions.sh $(CHECK_ARGS)
+
+## check-bisect: build every prefix of the series (UML) and run its KUnit cases
+check-bisect: setup
+	@scripts/check-bisect.sh
 
 ## clean-cache: remove the build cache (ZCRX_CACHE), not the compiler cache
 clean-cache:

@@ -1635,10 +1635,14 @@ static int io_zcrx_recv_skb(read_descriptor_t *desc, struct sk_buff *skb,
 	}
 
 out:
-	if (offset == start_off)
-		return ret;
+	/*
+	 * tcp_read_sock() drops an error that follows progress (an earlier
+	 * call of this actor may have made it): keep it for the retry.
+	 */
 	if (ret < 0 && !args->err)
 		args->err = ret;
+	if (offset == start_off)
+		return ret;
 	desc->count -= (offset - start_off);
 	return offset - start_off;
 }
