@@ -23,13 +23,14 @@ cp -al "$PRISTINE" "$tree"
 # that does not end up in .config.
 kunitconfig_for_tree() {
 	local line sym
+	find "$tree" -name 'Kconfig*' -print0 |
+		xargs -0 sed -n 's/^\(menu\)\?config \([A-Za-z0-9_]*\).*/\2/p' |
+		sort -u >"$work/symbols"
 	while IFS= read -r line; do
 		case $line in
 		CONFIG_*=*)
 			sym=${line%%=*}
-			sym=${sym#CONFIG_}
-			grep -rqs --include='Kconfig*' "^config $sym\$" "$tree" ||
-				continue
+			grep -qxF "${sym#CONFIG_}" "$work/symbols" || continue
 			;;
 		esac
 		printf '%s\n' "$line"
