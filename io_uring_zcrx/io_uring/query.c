@@ -18,6 +18,7 @@
 #include <linux/sched/signal.h>
 #include <linux/uaccess.h>
 #include <uapi/linux/io_uring.h>
+#include <uapi/linux/io_uring/query.h>
 
 #include "query.h"
 #include "zcrx.h"

@@ -83,6 +83,7 @@
 #include <net/tcp.h>
 
 #include <uapi/linux/io_uring.h>
+#include <uapi/linux/io_uring/query.h>
 
 #include "io_uring.h"
 #include "memmap.h"

@@ -9,6 +9,7 @@
 #include <net/net_trackers.h>
 #include <net/page_pool/types.h>
 
+struct io_uring_query_zcrx;
 struct seq_file;
 
 /* The user memory an area's buffers are, pinned and DMA mapped. */
