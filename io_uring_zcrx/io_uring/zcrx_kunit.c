@@ -328,6 +328,12 @@ static void test_scrub_races_refill(struct kunit *test)
 		/* wait for the consumer to catch up with the tail */
 		while (zt_head(ctx) != ctx->tail)
 			cond_resched();
+		/*
+		 * It publishes the head before it gives the batch back, both
+		 * under rq.lock: once the lock is free, the batch is back.
+		 */
+		spin_lock_bh(&ctx->ifq->rq.lock);
+		spin_unlock_bh(&ctx->ifq->rq.lock);
 		if (ctx->area->free_count != ZT_NIOVS)
 			break;
 	}

@@ -599,9 +599,13 @@ static void test_bind_and_unbind_while_down(struct kunit *test)
 	rtnl_lock();
 	dev_close(ctx->ndev);
 	rtnl_unlock();
-	/* Down: the provider is only recorded, for the next open. */
+	/*
+	 * Down: a pool is made with the provider to validate it and freed
+	 * again; the provider stays recorded for the next open.
+	 */
 	KUNIT_ASSERT_EQ(test, 0, mp_test_open_rxq(ctx, MP_TEST_RXQ, &ctx->params));
-	KUNIT_EXPECT_EQ(test, ctx->mp->nr_init, 0);
+	KUNIT_EXPECT_EQ(test, ctx->mp->nr_init, 1);
+	KUNIT_EXPECT_EQ(test, ctx->mp->nr_destroy, 1);
 	KUNIT_EXPECT_PTR_EQ(test, ctx->ndev->_rx[MP_TEST_RXQ].mp_params.mp_ops,
 			    &mp_test_ops);
 	KUNIT_EXPECT_EQ(test, 0, mp_test_close_rxq(ctx, MP_TEST_RXQ));
@@ -609,6 +613,22 @@ static void test_bind_and_unbind_while_down(struct kunit *test)
 	/* A second close finds no provider and does nothing. */
 	KUNIT_EXPECT_EQ(test, 0, mp_test_close_rxq(ctx, MP_TEST_RXQ));
 	KUNIT_EXPECT_EQ(test, ctx->mp->nr_destroy, ctx->mp->nr_init);
+}
+
+/* A driver whose pools refuse provider memory is refused while down too. */
+static void test_bind_while_down_refused(struct kunit *test)
+{
+	struct mp_test_ctx *ctx = test->priv;
+	struct mp_test_priv *priv = netdev_priv(ctx->ndev);
+
+	priv->ignore_provider = true;
+	rtnl_lock();
+	dev_close(ctx->ndev);
+	rtnl_unlock();
+	KUNIT_EXPECT_EQ(test, mp_test_open_rxq(ctx, MP_TEST_RXQ, &ctx->params),
+			-ENODATA);
+	KUNIT_EXPECT_NULL(test, ctx->ndev->_rx[MP_TEST_RXQ].mp_params.mp_ops);
+	KUNIT_EXPECT_EQ(test, ctx->mp->nr_init, ctx->mp->nr_destroy);
 }
 
 /*
@@ -963,6 +983,7 @@ static struct kunit_case net_mp_test_cases[] = {
 	KUNIT_CASE_SLOW(test_buffer_in_flight_outlives_unbind),
 	KUNIT_CASE(test_unregister_uninstalls_provider),
 	KUNIT_CASE(test_bind_and_unbind_while_down),
+	KUNIT_CASE(test_bind_while_down_refused),
 	KUNIT_CASE(test_netlink_shows_bound_provider),
 	KUNIT_CASE_PARAM(test_bind_refused, mp_refusal_gen_params),
 	KUNIT_CASE(test_devmem_recv_refuses_foreign_net_iov),
