@@ -143,6 +143,9 @@ stage_qemu() {
 }
 
 "$ZCRX_ROOT/scripts/setup.sh"
+# Every stage compares with or builds from the tree: bring it up to date
+# with the project's files first.
+"$ZCRX_ROOT/scripts/apply.sh"
 for s in "${stages[@]}"; do
 	start=$SECONDS
 	msg "stage $s"
