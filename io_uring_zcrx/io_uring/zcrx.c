@@ -45,7 +45,8 @@
  * - ->alloc_netmems() and ->release_netmem() run in the page pool's
  *   contexts (NAPI/softirq, or process context when a pool goes). They
  *   take ifq->rq.lock (the refill ring) and ifq->alloc_lock (the
- *   freelist), BH safe spinlocks, never both.
+ *   freelist), BH safe spinlocks; alloc_lock nests inside rq.lock when a
+ *   buffer the ring gives back goes to the freelist, never the other way.
  * - ->init() and ->destroy() run in process context, ->uninstall() under
  *   rtnl_lock when the netdev is unregistered. ifq->pp_lock serialises
  *   the area's DMA unmap between ->uninstall() and the ifq's free.
@@ -286,8 +287,11 @@ static void __io_zcrx_unmap_area(struct io_zcrx_ifq *ifq,
 		return;
 	area->is_mapped = false;
 
-	for (i = 0; i < area->nia.num_niovs; i++)
-		net_mp_niov_set_dma_addr(&area->nia.niovs[i], 0);
+	/* a registration that failed before the net_iovs existed */
+	if (area->nia.niovs) {
+		for (i = 0; i < area->nia.num_niovs; i++)
+			net_mp_niov_set_dma_addr(&area->nia.niovs[i], 0);
+	}
 	dma_unmap_sgtable(ifq->dev, &area->mem.page_sg_table,
 			  DMA_FROM_DEVICE, IO_DMA_ATTR);
 }
@@ -359,7 +363,6 @@ static size_t io_zcrx_rq_hdr_size(void)
 
 static void io_fill_zcrx_offsets(struct io_uring_zcrx_offsets *offsets)
 {
-	memset(offsets, 0, sizeof(*offsets));
 	offsets->head = offsetof(struct io_uring, head);
 	offsets->tail = offsetof(struct io_uring, tail);
 	offsets->rqes = io_zcrx_rq_hdr_size();
@@ -430,6 +433,8 @@ static int io_allocate_rbuf_ring(struct io_zcrx_ifq *ifq,
 
 	ifq->rq.ring = ptr;
 	ifq->rq.rqes = ptr + io_zcrx_rq_hdr_size();
+	/* user memory may hold anything: head and tail start at 0 */
+	memset(ifq->rq.ring, 0, sizeof(*ifq->rq.ring));
 	return 0;
 }
 
@@ -585,8 +590,10 @@ static void io_close_queue(struct io_zcrx_ifq *ifq)
 	/*
 	 * Once the queue runs without us the device does no more DMA to the
 	 * area: unmap now, not when the last buffer comes back, when the
-	 * device may be gone. A registration that failed between finding
-	 * the netdev and binding the queue only lets go of the netdev.
+	 * device may be gone. If the restart failed the old pools still hand
+	 * the area to the device, so it stays mapped until the ifq is freed
+	 * (upstream unmaps regardless). A registration that failed between
+	 * finding the netdev and binding the queue only lets go of the netdev.
 	 */
 	if (ifq->netdev && ifq->queue_bound &&
 	    !net_mp_close_rxq(ifq->netdev, ifq->if_rxq, &p))
