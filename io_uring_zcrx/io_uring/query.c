@@ -10,8 +10,7 @@
  * and without one, fd -1). A chain longer than IO_MAX_QUERY_ENTRIES, which
  * is also what a loop in the chain becomes, fails with -ERANGE.
  *
- * 6.12 answers IO_URING_QUERY_ZCRX; IO_URING_QUERY_OPCODES and
- * IO_URING_QUERY_SCQ get result -EOPNOTSUPP (docs/abi-differences.md).
+ * 6.12 answers every query upstream has up to 6.19: OPCODES, ZCRX, SCQ.
  */
 
 #include <linux/kernel.h>
@@ -20,11 +19,14 @@
 #include <uapi/linux/io_uring.h>
 #include <uapi/linux/io_uring/query.h>
 
+#include "io_uring.h"
 #include "query.h"
 #include "zcrx.h"
 
 union io_query_data {
+	struct io_uring_query_opcode opcodes;
 	struct io_uring_query_zcrx zcrx;
+	struct io_uring_query_scq scq;
 };
 
 #define IO_MAX_QUERY_SIZE	sizeof(union io_query_data)
@@ -39,6 +41,31 @@ static int io_query_copy_out(void __user *udata, size_t usize,
 	if (usize > size && clear_user(udata + size, usize - size))
 		return -EFAULT;
 	return 0;
+}
+
+static ssize_t io_query_ops(union io_query_data *data)
+{
+	struct io_uring_query_opcode *e = &data->opcodes;
+
+	memset(e, 0, sizeof(*e));
+	e->nr_request_opcodes = IORING_OP_LAST;
+	e->nr_register_opcodes = IORING_REGISTER_LAST;
+	e->feature_flags = IORING_FEAT_FLAGS;
+	e->ring_setup_flags = IORING_SETUP_FLAGS;
+	e->enter_flags = IORING_ENTER_FLAGS;
+	e->sqe_flags = SQE_VALID_FLAGS;
+	e->nr_query_opcodes = __IO_URING_QUERY_MAX;
+	return sizeof(*e);
+}
+
+static ssize_t io_query_scq(union io_query_data *data)
+{
+	struct io_uring_query_scq *e = &data->scq;
+
+	memset(e, 0, sizeof(*e));
+	e->hdr_size = sizeof(struct io_rings);
+	e->hdr_alignment = SMP_CACHE_BYTES;
+	return sizeof(*e);
 }
 
 static int io_handle_query_entry(union io_query_data *data,
@@ -66,8 +93,14 @@ static int io_handle_query_entry(union io_query_data *data,
 		return -EFAULT;
 
 	switch (hdr.query_op) {
+	case IO_URING_QUERY_OPCODES:
+		ret = io_query_ops(data);
+		break;
 	case IO_URING_QUERY_ZCRX:
 		ret = io_zcrx_query(&data->zcrx);
+		break;
+	case IO_URING_QUERY_SCQ:
+		ret = io_query_scq(data);
 		break;
 	default:
 		ret = -EOPNOTSUPP;

@@ -12,12 +12,19 @@
  * argument is an empty chain (0), the 1000th entry or a loop ends the call
  * with -ERANGE, the unknown op is checked before the reserved fields, a
  * failed entry's buffer is zeroed and a large buffer is zeroed past the
- * answer to its end. The payload is
+ * answer to its end. IO_URING_QUERY_OPCODES and IO_URING_QUERY_SCQ
+ * are answered as upstream's: the opcode counts agree with the probe and
+ * the register op table, the feature flags with io_uring_setup()'s, the
+ * first setup flag outside the mask is refused by io_uring_setup(), and
+ * the SQ/CQ header size is where the CQEs begin. The payload is
  * checked before the header's result and size, so a kernel that only
  * differs from upstream in the header shows that alone. Each check is a
  * case of its own.
  */
+#include <errno.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "zcrx_util.h"
 
@@ -83,6 +90,111 @@ static void query_zcrx(const char *how, int fd)
 	       how, (unsigned long long)q.register_flags,
 	       (unsigned long long)q.area_flags, q.nr_ctrl_opcodes,
 	       q.features, q.rq_hdr_size, q.rq_hdr_alignment);
+}
+
+/* IO_URING_QUERY_OPCODES, checked against what the kernel does */
+static void opcodes_answer(void)
+{
+	struct io_uring_query_opcode q;
+	struct io_uring_params p;
+	struct io_uring_query_hdr h;
+	struct io_uring_probe *probe;
+	struct io_uring r;
+	uint64_t bit;
+	int ret, fd;
+
+	memset(&q, 0, sizeof(q));
+	hdr_init(&h, IO_URING_QUERY_OPCODES, &q, sizeof(q));
+	query("opcodes", -1, &h);
+	if (h.result != 0 || h.size != sizeof(q))
+		tst_fail("opcodes: expected result 0 and size %zu, got result %s and size %u",
+			 sizeof(q), zu_errname(h.result), h.size);
+
+	probe = io_uring_get_probe_ring(&ring);
+	if (!probe)
+		tst_fail("opcodes: expected io_uring_get_probe_ring() to work, got NULL");
+	ret = probe->last_op + 1;
+	io_uring_free_probe(probe);
+	tst_check(q.nr_request_opcodes == (uint32_t)ret,
+		  "opcodes: expected nr_request_opcodes %d (the probe's last_op + 1), got %u",
+		  ret, q.nr_request_opcodes);
+	tst_check(q.nr_register_opcodes == IORING_REGISTER_ZCRX_CTRL + 1,
+		  "opcodes: expected nr_register_opcodes %d (IORING_REGISTER_ZCRX_CTRL + 1), got %u",
+		  IORING_REGISTER_ZCRX_CTRL + 1, q.nr_register_opcodes);
+	tst_check(q.sqe_flags == 0x7f,
+		  "opcodes: expected sqe_flags 0x7f (IOSQE_FIXED_FILE to IOSQE_CQE_SKIP_SUCCESS), got %#llx",
+		  (unsigned long long)q.sqe_flags);
+	tst_check(q.nr_query_opcodes == IO_URING_QUERY_SCQ + 1,
+		  "opcodes: expected nr_query_opcodes %d, got %u",
+		  IO_URING_QUERY_SCQ + 1, q.nr_query_opcodes);
+	tst_check((q.enter_flags & (IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG |
+				    IORING_ENTER_REGISTERED_RING)) ==
+		  (IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG |
+		   IORING_ENTER_REGISTERED_RING),
+		  "opcodes: expected enter_flags with GETEVENTS, EXT_ARG and REGISTERED_RING, got %#llx",
+		  (unsigned long long)q.enter_flags);
+	tst_check(q.__pad == 0, "opcodes: expected __pad 0, got %u", q.__pad);
+
+	/* the features a ring gets are the ones the query reports */
+	memset(&p, 0, sizeof(p));
+	ret = io_uring_queue_init_params(4, &r, &p);
+	if (ret)
+		tst_fail("opcodes: expected io_uring_queue_init_params() to work, got %s",
+			 zu_errname(ret));
+	io_uring_queue_exit(&r);
+	tst_check(q.feature_flags == p.features,
+		  "opcodes: expected feature_flags %#x (what io_uring_setup() reports), got %#llx",
+		  p.features, (unsigned long long)q.feature_flags);
+
+	/* every setup flag in the mask exists, the first one past it not */
+	tst_check((q.ring_setup_flags & (IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_CQE32)) ==
+		  (IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_CQE32),
+		  "opcodes: expected ring_setup_flags with DEFER_TASKRUN and CQE32, got %#llx",
+		  (unsigned long long)q.ring_setup_flags);
+	for (bit = 1; bit & q.ring_setup_flags; bit <<= 1)
+		;
+	tst_check(!(q.ring_setup_flags & ~(bit - 1)),
+		  "opcodes: expected ring_setup_flags to be bits 0 up, got %#llx",
+		  (unsigned long long)q.ring_setup_flags);
+	memset(&p, 0, sizeof(p));
+	p.flags = bit;
+	fd = syscall(__NR_io_uring_setup, 4, &p);
+	if (fd >= 0)
+		close(fd);
+	tst_check(fd < 0 && errno == EINVAL,
+		  "opcodes: expected io_uring_setup() with flag %#llx (past the mask) to fail with EINVAL, got %d (%s)",
+		  (unsigned long long)bit, fd, fd < 0 ? strerror(errno) : "ok");
+}
+
+/* IO_URING_QUERY_SCQ: the rings' header ends where the CQEs begin */
+static void scq_answer(void)
+{
+	struct io_uring_query_scq q;
+	struct io_uring_query_hdr h;
+	struct io_uring_params p;
+	struct io_uring r;
+	int ret;
+
+	memset(&q, 0, sizeof(q));
+	hdr_init(&h, IO_URING_QUERY_SCQ, &q, sizeof(q));
+	query("scq", ring.ring_fd, &h);
+	if (h.result != 0 || h.size != sizeof(q))
+		tst_fail("scq: expected result 0 and size %zu, got result %s and size %u",
+			 sizeof(q), zu_errname(h.result), h.size);
+
+	memset(&p, 0, sizeof(p));
+	ret = io_uring_queue_init_params(4, &r, &p);
+	if (ret)
+		tst_fail("scq: expected io_uring_queue_init_params() to work, got %s",
+			 zu_errname(ret));
+	io_uring_queue_exit(&r);
+	tst_check(q.hdr_size == p.cq_off.cqes,
+		  "scq: expected hdr_size %u (cq_off.cqes), got %llu",
+		  p.cq_off.cqes, (unsigned long long)q.hdr_size);
+	tst_check(q.hdr_alignment && !(q.hdr_alignment & (q.hdr_alignment - 1)) &&
+		  !(q.hdr_size % q.hdr_alignment),
+		  "scq: expected hdr_alignment a power of two dividing hdr_size %llu, got %llu",
+		  (unsigned long long)q.hdr_size, (unsigned long long)q.hdr_alignment);
 }
 
 /* A header with one field set wrong: result -EINVAL. */
@@ -302,13 +414,15 @@ int main(void)
 	unsigned int i;
 
 	zu_require_zcrx();
-	tst_plan(10 + ZU_ARRAY_SIZE(bad_hdrs));
+	tst_plan(12 + ZU_ARRAY_SIZE(bad_hdrs));
 	zu_ring_init_or_die(&ring, 4, 0, 0);
 
 	TST_CASE(nr_args1);
 	TST_CASE(zcrx_no_ring);
 	TST_CASE(zcrx_ring_fd);
 	TST_CASE(unknown_op);
+	TST_CASE(opcodes_answer);
+	TST_CASE(scq_answer);
 	for (i = 0; i < ZU_ARRAY_SIZE(bad_hdrs); i++)
 		tst_case(bad_hdrs[i].name, query_bad_hdr, (void *)&bad_hdrs[i]);
 	TST_CASE(small_buffer);

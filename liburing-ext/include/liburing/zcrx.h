@@ -341,6 +341,24 @@ struct io_uring_query_hdr {
 	__u32	__resv[3];
 };
 
+/* The answer to IO_URING_QUERY_OPCODES (no ring needed). */
+struct io_uring_query_opcode {
+	__u32	nr_request_opcodes;	/* IORING_OP_* below this exist */
+	__u32	nr_register_opcodes;	/* IORING_[UN]REGISTER_* likewise */
+	__u64	feature_flags;		/* IORING_FEAT_* */
+	__u64	ring_setup_flags;	/* IORING_SETUP_* the kernel takes */
+	__u64	enter_flags;		/* IORING_ENTER_* */
+	__u64	sqe_flags;		/* IOSQE_* */
+	__u32	nr_query_opcodes;	/* IO_URING_QUERY_* below this exist */
+	__u32	__pad;
+};
+
+/* The answer to IO_URING_QUERY_SCQ. */
+struct io_uring_query_scq {
+	__u64	hdr_size;		/* SQ/CQ rings header size */
+	__u64	hdr_alignment;		/* and its alignment */
+};
+
 /* The answer to IO_URING_QUERY_ZCRX. */
 struct io_uring_query_zcrx {
 	__u64	register_flags;		/* ZCRX_REG_* the kernel takes */
@@ -365,11 +383,17 @@ ZCRX_EXT_ASSERT_OFF(struct io_uring_query_zcrx, features, 20);
 ZCRX_EXT_ASSERT_OFF(struct io_uring_query_zcrx, rq_hdr_size, 24);
 ZCRX_EXT_ASSERT_OFF(struct io_uring_query_zcrx, rq_hdr_alignment, 28);
 ZCRX_EXT_ASSERT_OFF(struct io_uring_query_zcrx, __resv2, 32);
+ZCRX_EXT_ASSERT_OFF(struct io_uring_query_opcode, feature_flags, 8);
+ZCRX_EXT_ASSERT_OFF(struct io_uring_query_opcode, sqe_flags, 32);
+ZCRX_EXT_ASSERT_OFF(struct io_uring_query_opcode, nr_query_opcodes, 40);
+ZCRX_EXT_ASSERT_OFF(struct io_uring_query_scq, hdr_alignment, 8);
 
 #endif /* !ZCRX_EXT_HAVE_QUERY */
 
 ZCRX_EXT_ASSERT_SIZE(struct io_uring_query_hdr, 40);
 ZCRX_EXT_ASSERT_SIZE(struct io_uring_query_zcrx, 40);
+ZCRX_EXT_ASSERT_SIZE(struct io_uring_query_opcode, 48);
+ZCRX_EXT_ASSERT_SIZE(struct io_uring_query_scq, 16);
 
 /* ------------------------------------------------------------------ */
 /* uapi: events (7.2)                                                  */
