@@ -191,10 +191,10 @@ static void scq_answer(void)
 	tst_check(q.hdr_size == p.cq_off.cqes,
 		  "scq: expected hdr_size %u (cq_off.cqes), got %llu",
 		  p.cq_off.cqes, (unsigned long long)q.hdr_size);
-	tst_check(q.hdr_alignment && !(q.hdr_alignment & (q.hdr_alignment - 1)) &&
-		  !(q.hdr_size % q.hdr_alignment),
-		  "scq: expected hdr_alignment a power of two dividing hdr_size %llu, got %llu",
-		  (unsigned long long)q.hdr_size, (unsigned long long)q.hdr_alignment);
+	/* where the header may start; a UP kernel packs the CQEs after it */
+	tst_check(q.hdr_alignment && !(q.hdr_alignment & (q.hdr_alignment - 1)),
+		  "scq: expected hdr_alignment a power of two, got %llu",
+		  (unsigned long long)q.hdr_alignment);
 }
 
 /* A header with one field set wrong: result -EINVAL. */
