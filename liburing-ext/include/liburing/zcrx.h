@@ -387,13 +387,14 @@ ZCRX_EXT_ASSERT_OFF(struct io_uring_query_opcode, feature_flags, 8);
 ZCRX_EXT_ASSERT_OFF(struct io_uring_query_opcode, sqe_flags, 32);
 ZCRX_EXT_ASSERT_OFF(struct io_uring_query_opcode, nr_query_opcodes, 40);
 ZCRX_EXT_ASSERT_OFF(struct io_uring_query_scq, hdr_alignment, 8);
+/* only ours: a 6.18 <linux/io_uring/query.h> has no scq answer */
+ZCRX_EXT_ASSERT_SIZE(struct io_uring_query_opcode, 48);
+ZCRX_EXT_ASSERT_SIZE(struct io_uring_query_scq, 16);
 
 #endif /* !ZCRX_EXT_HAVE_QUERY */
 
 ZCRX_EXT_ASSERT_SIZE(struct io_uring_query_hdr, 40);
 ZCRX_EXT_ASSERT_SIZE(struct io_uring_query_zcrx, 40);
-ZCRX_EXT_ASSERT_SIZE(struct io_uring_query_opcode, 48);
-ZCRX_EXT_ASSERT_SIZE(struct io_uring_query_scq, 16);
 
 /* ------------------------------------------------------------------ */
 /* uapi: events (7.2)                                                  */
