@@ -1112,15 +1112,12 @@ static inline bool io_parse_rqe(struct io_uring_zcrx_rqe *rqe,
 {
 	struct io_zcrx_area *area = ifq->area;
 	u64 off = READ_ONCE(rqe->off);
-	unsigned int niov_idx, area_idx;
+	/* 64 bits: an index past 32 bits must not wrap into the area */
+	u64 niov_idx = (off & ~IORING_ZCRX_AREA_MASK) >> PAGE_SHIFT;
+	unsigned int area_idx = off >> IORING_ZCRX_AREA_SHIFT;
 
-	area_idx = off >> IORING_ZCRX_AREA_SHIFT;
-	niov_idx = (off & ~IORING_ZCRX_AREA_MASK) >> PAGE_SHIFT;
-
-	if (unlikely(READ_ONCE(rqe->__pad) || area_idx != area->area_id))
-		return false;
-	if (unlikely((off & ~IORING_ZCRX_AREA_MASK) >> PAGE_SHIFT >=
-		     area->nia.num_niovs))
+	if (unlikely(READ_ONCE(rqe->__pad) || area_idx != area->area_id ||
+		     niov_idx >= area->nia.num_niovs))
 		return false;
 	niov_idx = array_index_nospec(niov_idx, area->nia.num_niovs);
 
@@ -1438,18 +1435,20 @@ static bool io_zcrx_queue_cqe(struct io_kiocb *req, struct net_iov *niov,
  * Out of buffers, it takes back what userspace returned meanwhile: with
  * ZCRX_REG_NODEV no page pool ever consumes the refill ring.
  */
+static struct net_iov *io_take_free_niov(struct io_zcrx_ifq *ifq)
+{
+	guard(spinlock_bh)(&ifq->alloc_lock);
+	return zcrx_get_free_niov(ifq->area);
+}
+
 static struct net_iov *io_alloc_fallback_niov(struct io_zcrx_ifq *ifq)
 {
-	struct net_iov *niov = NULL;
-	int tries;
+	struct net_iov *niov = io_take_free_niov(ifq);
 
-	for (tries = 0; tries < 2 && !niov; tries++) {
-		if (tries)
-			io_zcrx_flush_rq(ifq);
-		scoped_guard(spinlock_bh, &ifq->alloc_lock)
-			niov = zcrx_get_free_niov(ifq->area);
+	if (!niov) {
+		io_zcrx_flush_rq(ifq);
+		niov = io_take_free_niov(ifq);
 	}
-
 	if (niov)
 		page_pool_fragment_netmem(net_iov_to_netmem(niov), 1);
 	return niov;

@@ -106,6 +106,21 @@ static void zt_rqe(struct zt_ctx *ctx, u64 off, u32 len, u32 pad)
 	rqe->__pad = pad;
 }
 
+/*
+ * Hand ZT_ENTRIES - 1 buffers to userspace and have it write a refill
+ * entry for each (the tail is not published yet).
+ */
+static void zt_hand_out_and_refill(struct kunit *test, struct zt_ctx *ctx)
+{
+	struct net_iov *niov[ZT_ENTRIES - 1];
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(niov); i++)
+		niov[i] = zt_give_to_user(test, ctx);
+	for (i = 0; i < ARRAY_SIZE(niov); i++)
+		zt_rqe(ctx, zt_off(ctx, niov[i]), PAGE_SIZE, 0);
+}
+
 static void zt_publish(struct zt_ctx *ctx)
 {
 	/* entries before the tail, as userspace must */
@@ -153,6 +168,7 @@ static const struct zt_bad_entry zt_bad_entries[] = {
 	{ "last area id", ~0ULL << IORING_ZCRX_AREA_SHIFT, 0, false },
 	{ "index out of range", (u64)ZT_NIOVS << PAGE_SHIFT, 0, false },
 	{ "index far out of range", 0xffffffffULL << PAGE_SHIFT, 0, false },
+	{ "index past 32 bits", 1ULL << (32 + PAGE_SHIFT), 0, false },
 	{ "buffer not held", 0, 0, true },
 };
 
@@ -226,15 +242,10 @@ static void test_refill_clamps_runaway_tail(struct kunit *test)
 static void test_refill_wraps_around(struct kunit *test)
 {
 	struct zt_ctx *ctx = test->priv;
-	int round, i;
+	int round;
 
 	for (round = 0; round < 5; round++) {
-		struct net_iov *niov[ZT_ENTRIES - 1];
-
-		for (i = 0; i < ARRAY_SIZE(niov); i++)
-			niov[i] = zt_give_to_user(test, ctx);
-		for (i = 0; i < ARRAY_SIZE(niov); i++)
-			zt_rqe(ctx, zt_off(ctx, niov[i]), PAGE_SIZE, 0);
+		zt_hand_out_and_refill(test, ctx);
 		zt_publish(ctx);
 		io_zcrx_flush_rq(ctx->ifq);
 		KUNIT_ASSERT_EQ(test, ctx->area->free_count, ZT_NIOVS);
@@ -309,7 +320,7 @@ static void test_scrub_races_refill(struct kunit *test)
 	struct zt_ctx *ctx = test->priv;
 	struct task_struct *t;
 	struct zt_race r = { .ctx = ctx, .rounds = 200 };
-	int round, i;
+	int round;
 
 	init_completion(&r.go);
 	t = kthread_run(zt_refill_thread, &r, "zcrx-kunit-refill");
@@ -317,12 +328,7 @@ static void test_scrub_races_refill(struct kunit *test)
 	complete(&r.go);
 
 	for (round = 0; round < r.rounds; round++) {
-		struct net_iov *niov[ZT_ENTRIES - 1];
-
-		for (i = 0; i < ARRAY_SIZE(niov); i++)
-			niov[i] = zt_give_to_user(test, ctx);
-		for (i = 0; i < ARRAY_SIZE(niov); i++)
-			zt_rqe(ctx, zt_off(ctx, niov[i]), PAGE_SIZE, 0);
+		zt_hand_out_and_refill(test, ctx);
 		zt_publish(ctx);
 		io_zcrx_scrub(ctx->ifq);
 		/* wait for the consumer to catch up with the tail */
