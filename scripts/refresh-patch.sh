@@ -6,6 +6,8 @@
 # The hunks become diff(pristine + earlier patches, $TREE) for the files
 # named (default: the files the patch already changes). The message header
 # is kept. When several patches change one file, refresh the last of them.
+# A file that an earlier patch creates is refreshed the same way, and its
+# project copy (DIR/KPATH) becomes the tree's.
 . "$(dirname "$0")/lib.sh"
 . "$ZCRX_ROOT/scripts/series.sh"
 
@@ -75,4 +77,12 @@ old_hunks() {
 	done
 } >"$tmp/new.patch"
 mv "$tmp/new.patch" "$ZCRX_ROOT/$pf"
+
+# A file an earlier patch of the series creates: its project copy is the
+# series' final content, which the tree now holds.
+for f in "${files[@]}"; do
+	src=$(series_entries | cut -f4 | tr ';' '\n' |
+	      awk -v f="$f" '$2 == f { print $1 }')
+	[ -n "$src" ] && cp "$TREE/$f" "$ZCRX_ROOT/$src"
+done
 msg "refreshed $pf (${#files[@]} files)"

@@ -9,6 +9,11 @@
 #                              above; the project keeps it under DIR/
 #                              (net_provider/, io_uring_zcrx/, vnic/), so
 #                              its path says where it goes
+#
+# DIR/KPATH holds the file as the whole series leaves it. Later patches may
+# change it with hunks like any kernel file's; the content the creating
+# patch adds is then DIR/KPATH with those hunks reverse-applied, the last
+# patch first (series_new_file_content).
 #   group test                 the commits after it are test-only (vnic):
 #                              the builds and tests apply them on top of
 #                              the product, `make patches` exports them
@@ -66,6 +71,38 @@ patch_files() {
 	patch_hunks "$1" | sed -n 's|^+++ b/\([^\t ]*\).*|\1|p'
 }
 
+# The hunks for kernel file $2 in project patch file $1, verbatim.
+patch_file_hunks() {
+	patch_hunks "$1" | awk -v f="$2" '
+		/^diff --git / { on = ($3 == "a/" f) }
+		on { print }'
+}
+
+# Print what the patch with index $1 creates as $3, the series' final
+# content of which is project file $2: $2 with the hunks of every later
+# patch for $3 reverse-applied, the last patch first.
+series_new_file_content() {
+	local idx=$1 src=$2 dst=$3 tmp pf
+	local -a later=()
+	tmp=$(mktemp)
+	cp "$ZCRX_ROOT/$src" "$tmp"
+	mapfile -t later < <(series_entries |
+		awk -F'\t' -v i="$idx" '$1 > i { print $2 }')
+	for ((j = ${#later[@]} - 1; j >= 0; j--)); do
+		pf=$ZCRX_ROOT/${later[j]}
+		grep -q "^+++ b/$dst\(\s\|$\)" "$pf" || continue
+		if ! patch_file_hunks "$pf" "$dst" |
+		     patch -R -s -f -F0 --no-backup-if-mismatch -r - "$tmp" \
+			   >/dev/null 2>&1; then
+			rm -f "$tmp"
+			die "series: the hunks of ${later[j]} for $dst do not" \
+			    "reverse-apply to $src as later patches leave it"
+		fi
+	done
+	cat "$tmp"
+	rm -f "$tmp"
+}
+
 # Write a git-style unified diff that creates DST with SRC's content.
 new_file_diff() {
 	local src=$1 dst=$2 n
@@ -106,11 +143,14 @@ series_export() {
 				src=${pair% *}
 				dst=${pair#* }
 				[ -f "$ZCRX_ROOT/$src" ] || die "series: missing $src"
-				new_file_diff "$ZCRX_ROOT/$src" "$dst"
+				series_new_file_content "$idx" "$src" "$dst" \
+					>"$out/.new-file"
+				new_file_diff "$out/.new-file" "$dst"
 			done
 			printf -- '-- \nzcrx-lts\n'
 		} >"$dir/$(printf '%04d' "$idx")-$slug.patch"
 	done < <(series_entries)
+	rm -f "$out/.new-file"
 }
 
 # Files (kernel paths) that the exported patches in $1 touch.

@@ -75,7 +75,6 @@
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 
-#include <net/busy_poll.h>
 #include <net/netdev_rx_queue.h>
 #include <net/netlink.h>
 #include <net/page_pool/helpers.h>
