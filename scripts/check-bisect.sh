@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Build every prefix of the series, product then test-only, as a UML
-# kernel and run the KUnit cases that prefix has: one line per patch.
+# kernel and run the KUnit cases that prefix has: one line per patch. A
+# compiler warning in a C file the patch touches fails the line too.
 # Not part of CI (slow: one incremental kernel build per patch); run it
 # before changing the series' commit boundaries. Works in its own tree and
 # build folder under $ZCRX_CACHE/check-bisect, so the main tree and builds
@@ -58,6 +59,18 @@ for p in $(series_patches "$work/patches"); do
 		continue
 	fi
 	built=$((SECONDS - start))
+	# The C files this patch touches, compiled once more to see their
+	# warnings (kunit.py hides them); patch replaced them, so touching
+	# them leaves the pristine copy alone.
+	warn=
+	for f in $(sed -n 's|^+++ b/\(.*\.c\)$|\1|p' "$p"); do
+		o=${f%.c}.o
+		[ -f "$build/$o" ] || continue
+		touch "$tree/$f"
+		make -s -C "$tree" ARCH=um O="$build" CC="$(kcc)" "$o" \
+			>>"$log" 2>&1 || true
+	done
+	grep -q 'warning:' "$log" && warn=", WARNINGS (log: $log)" && rc=1
 	result="no KUnit suite yet"
 	if grep -q '_KUNIT_TEST=y' "$work/.kunitconfig"; then
 		if (cd "$tree" && python3 tools/testing/kunit/kunit.py exec \
@@ -70,7 +83,7 @@ for p in $(series_patches "$work/patches"); do
 			rc=1
 		fi
 	fi
-	rows+=("$(printf '%-45s built in %4d s, %s' "$name" "$built" "$result")")
+	rows+=("$(printf '%-45s built in %4d s, %s%s' "$name" "$built" "$result" "$warn")")
 	msg "check-bisect: ${rows[-1]}"
 done
 
