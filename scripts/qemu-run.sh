@@ -9,8 +9,12 @@
 # on any failure; the last line printed is the VMTESTS line.
 #
 # Usage: scripts/qemu-run.sh [-t SECONDS] [-f GLOB] [-a tcg|kvm|auto]
+#                             [-k ARGS] [-l NAME] [-n]
 #   -t  time limit of the whole boot (default 900)
 #   -f  run only the VM tests matching GLOB (e.g. 't_netdev*')
+#   -k  more kernel parameters (e.g. swiotlb=force)
+#   -l  console log $OUT/NAME.log (default qemu)
+#   -n  no KUnit at boot (kunit.enable=0), VM tests only
 #   -a  accelerator (default auto: KVM only if /dev/kvm exists and a probe
 #       boot with it works, the result cached in $OUT/kvm-probe; else TCG)
 . "$(dirname "$0")/lib.sh"
@@ -19,14 +23,21 @@
 tmo=900
 filter='t_*'
 accel=${ZCRX_ACCEL:-auto}
-while getopts t:f:a: opt; do
+kargs=
+logname=qemu
+kunit=1
+while getopts t:f:a:k:l:n opt; do
 	case $opt in
 	t) tmo=$OPTARG ;;
 	f) filter=$OPTARG ;;
 	a) accel=$OPTARG ;;
-	*) die "usage: $0 [-t SECONDS] [-f GLOB] [-a tcg|kvm|auto]" ;;
+	k) kargs=$OPTARG ;;
+	l) logname=$OPTARG ;;
+	n) kunit=0 ;;
+	*) die "usage: $0 [-t SECONDS] [-f GLOB] [-a tcg|kvm|auto] [-k ARGS] [-l NAME] [-n]" ;;
 	esac
 done
+[ "$kunit" = 1 ] || kargs="kunit.enable=0 $kargs"
 
 kernel=$BUILD_X86/arch/x86/boot/bzImage
 [ -f "$kernel" ] || die "no x86_64 kernel at $kernel: run scripts/build-x86.sh"
@@ -160,14 +171,14 @@ esac
 cpu=max
 [ "$accel" = kvm ] && cpu=host
 
-log=$OUT/qemu.log
+log=$OUT/$logname.log
 msg "booting $kernel under QEMU ($accel), console log: $log"
 start=$SECONDS
 rc=0
 vm_run_logged "$tmo" "$log" qemu-system-x86_64 -accel "$accel" -machine q35 \
 	-cpu "$cpu" -m 2G -smp 2 -nographic -no-reboot \
 	-kernel "$kernel" -initrd "$initrd" \
-	-append "console=ttyS0 panic=-1 zcrx.tests=/tests zcrx.filter=$filter zcrx.halt=reboot" ||
+	-append "console=ttyS0 panic=-1 zcrx.tests=/tests zcrx.filter=$filter zcrx.halt=reboot $kargs" ||
 	rc=$?
 case $rc in
 0) msg "QEMU exited after $((SECONDS - start)) s" ;;
@@ -176,7 +187,9 @@ case $rc in
 esac
 
 fail=0
-kunit_report "$log" || fail=1
+if [ "$kunit" = 1 ]; then
+	kunit_report "$log" || fail=1
+fi
 vm_report "$log" || fail=1
 [ "$rc" -eq 0 ] || { msg "QEMU exit status $rc"; fail=1; }
 exit "$fail"

@@ -142,6 +142,22 @@ stage_qemu() {
 		"$ZCRX_ROOT/scripts/qemu-run.sh"
 }
 
+# The zero-copy tests on vnic again, every DMA map bounced through
+# swiotlb: the device writes the bounce buffer, only the page pool's and
+# the provider's syncs bring the bytes to the area, and DMA_API_DEBUG
+# checks each map, sync and unmap.
+stage_qemu_swiotlb() {
+	local log=$logdir/qemu-swiotlb.log
+	if ! "$ZCRX_ROOT/scripts/build-x86.sh" >"$logdir/x86-build.log" 2>&1; then
+		tail -n 20 "$logdir/x86-build.log" >&2
+		count qemu-swiotlb 0 1 "x86_64 kernel build failed"
+		return
+	fi
+	vm_stage qemu-swiotlb "$log" "vnic zero-copy cases on QEMU with swiotlb=force + klog" -- \
+		"$ZCRX_ROOT/scripts/qemu-run.sh" -n -l qemu-swiotlb \
+		-k "swiotlb=131072,force" -f 't_zcrx_vnic*'
+}
+
 "$ZCRX_ROOT/scripts/setup.sh"
 # Every stage compares with or builds from the tree: bring it up to date
 # with the project's files first.
