@@ -382,8 +382,8 @@ static void import(void)
  * a fault ending the request with -ENOMEM is re-armed (zu_recv_until()
  * allows that end), a submission it refused is submitted again.
  */
-#define RECV_TOTAL	(512 * 1024)
-#define RECV_STEP	(16 * 1024)
+#define RECV_TOTAL	(2 * 1024 * 1024)
+#define RECV_STEP	4096
 
 static void recv_enter_with_fault(struct zu_recv *r, unsigned int n)
 {
