@@ -241,9 +241,34 @@ static void fz_fail(const char *fmt, ...)
 			  (unsigned long long)fz_seed);
 }
 
+/* How often each result came: 0 and errnos up to 200. */
+static unsigned int hist[201];
+
+static void hist_add(int ret)
+{
+	if (ret <= 0 && ret >= -200)
+		hist[-ret]++;
+}
+
+static void hist_print(const char *what)
+{
+	char line[600];
+	size_t o;
+	int i;
+
+	o = snprintf(line, sizeof(line), "# %s results:", what);
+	for (i = 0; i <= 200 && o < sizeof(line) - 1; i++)
+		if (hist[i])
+			o += snprintf(line + o, sizeof(line) - o, " %s x%u",
+				      i ? E(-i) : "0", hist[i]);
+	printf("%s\n", line);
+	memset(hist, 0, sizeof(hist));
+}
+
 static void fz_case_begin(void)
 {
 	fz_fails = 0;
+	memset(hist, 0, sizeof(hist));
 }
 
 static void fz_case_summary(const char *what)
@@ -1777,6 +1802,7 @@ static void reg_attempt(unsigned int it, unsigned int *ok, unsigned int *bad)
 		break;
 	}
 	ret = zu_register(fd, opcode, (void *)(uintptr_t)in.reg_p, in.nr_args);
+	hist_add(ret);
 	if (!cand_ok(&c, ret)) {
 		printf("# reg #%u input: %s\n", it, rin_str(&in));
 		fz_fail("registration #%u [%s]: expected %s, got %s", it,
@@ -1837,6 +1863,7 @@ static void reg_fuzz(void)
 	}
 	printf("# reg_fuzz: %u registrations, %u succeeded (and were torn down), %u refused\n",
 	       n, ok, bad);
+	hist_print("reg_fuzz");
 	for (k = 0; k < RK_NR; k++)
 		fz_ring_exit(&fr[k]);
 	fz_close(box_fd);
@@ -2693,6 +2720,7 @@ static void ctrl_fuzz(struct io_uring *ring, struct io_uring *none,
 		     in.fdk == CFD_PIPE ? pipe_fd : low;
 		ret = zu_register(fd, IORING_REGISTER_ZCRX_CTRL,
 				  (void *)(uintptr_t)in.p, in.nr_args);
+		hist_add(ret);
 		if (!cand_ok(&c, ret))
 			fz_fail("ctrl #%u (%s, op %#x, zcrx_id %u, nr_args %u, arg %s, resv %s, union %s): expected %s, got %s",
 				it, cfd_name[in.fdk], in.c.op, in.c.zcrx_id,
@@ -2717,6 +2745,7 @@ static void ctrl_fuzz(struct io_uring *ring, struct io_uring *none,
 				it, in.c.op, E(ret), low, low2);
 	}
 	printf("# ctrl: %u calls, %u exports (closed again)\n", n, exported);
+	hist_print("ctrl");
 }
 
 /* Query chains, simulated entry by entry as upstream's query.c walks. */
@@ -2979,6 +3008,7 @@ static void query_fuzz(struct io_uring *ring, int pipe_fd)
 			want = q_sim(e, ne, first, visited);
 		ret = zu_register(fd, IORING_REGISTER_QUERY,
 				  (void *)(uintptr_t)first, nr_args);
+		hist_add(ret);
 		ranges += ret == -ERANGE;
 		faults += ret == -EFAULT;
 		if (ret != want) {
@@ -2993,6 +3023,7 @@ static void query_fuzz(struct io_uring *ring, int pipe_fd)
 	}
 	printf("# query: %u chains (%u ended -ERANGE, %u -EFAULT)\n", n,
 	       ranges, faults);
+	hist_print("query");
 }
 
 /* Case 4. */
@@ -3430,6 +3461,7 @@ static void sf_cqe(const struct io_uring_cqe *cqe)
 	}
 	q->live = false;
 	sf.finals++;
+	hist_add(res);
 	if (q->data_ok)
 		sf.empty_ends = q->got ? 0 : sf.empty_ends + 1;
 	if (!cand_ok(&q->c, res) && q->c.n) {
@@ -3532,7 +3564,7 @@ static void recv_sqe_fuzz(void)
 	fz_case_begin();
 	memset(&sf, 0, sizeof(sf));
 	sf.total = 8ull * ZU_MIB * fz_scale;
-	fz_ring_init(&sf.ring, 64, rchance(20) ? 32 : 2048);
+	fz_ring_init(&sf.ring, 16, rchance(20) ? 32 : 2048);
 	zst_init(&sf.a[0], &sf.ring, 256);
 	zst_init(&sf.a[1], &sf.ring, 64);
 	if (sf.a[0].z.id != 0 || sf.a[1].z.id != 1)
@@ -3574,6 +3606,7 @@ static void recv_sqe_fuzz(void)
 	printf("# recv_sqe: %lu SQEs, %lu CQEs (%lu data, %lu ends), %lu cancels, %llu stream bytes\n",
 	       sf.submitted, sf.cqes, sf.data_cqes, sf.finals, sf.cancels,
 	       (unsigned long long)sf.bytes);
+	hist_print("recv_sqe last CQE");
 	fz_ring_exit(&sf.ring);
 	fz_ring_exit(&sf.other);
 	for (i = 0; i < 2; i++) {
