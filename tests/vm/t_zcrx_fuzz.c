@@ -241,6 +241,26 @@ static void fz_fail(const char *fmt, ...)
 			  (unsigned long long)fz_seed);
 }
 
+/* "-EINVAL" or "0", for the errnos zu_errname() does not name too */
+static const char *E(int err)
+{
+	switch (err) {
+	case -EOVERFLOW: return "-EOVERFLOW";
+	case -E2BIG: return "-E2BIG";
+	case -ENXIO: return "-ENXIO";
+	case -EEXIST: return "-EEXIST";
+	case -EBUSY: return "-EBUSY";
+	case -EALREADY: return "-EALREADY";
+	case -ENOENT: return "-ENOENT";
+	case -EACCES: return "-EACCES";
+	case -ENODATA: return "-ENODATA";
+	case -EMFILE: return "-EMFILE";
+	case -EPIPE: return "-EPIPE";
+	case -ECONNRESET: return "-ECONNRESET";
+	}
+	return zu_errname(err);
+}
+
 /* How often each result came: 0 and errnos up to 200. */
 static unsigned int hist[201];
 
@@ -278,25 +298,6 @@ static void fz_case_summary(const char *what)
 		       fz_fails - 6);
 }
 
-/* "-EINVAL" or "0", for the errnos zu_errname() does not name too */
-static const char *E(int err)
-{
-	switch (err) {
-	case -EOVERFLOW: return "-EOVERFLOW";
-	case -E2BIG: return "-E2BIG";
-	case -ENXIO: return "-ENXIO";
-	case -EEXIST: return "-EEXIST";
-	case -EBUSY: return "-EBUSY";
-	case -EALREADY: return "-EALREADY";
-	case -ENOENT: return "-ENOENT";
-	case -EACCES: return "-EACCES";
-	case -ENODATA: return "-ENODATA";
-	case -EMFILE: return "-EMFILE";
-	case -EPIPE: return "-EPIPE";
-	case -ECONNRESET: return "-ECONNRESET";
-	}
-	return zu_errname(err);
-}
 
 /*
  * What a case has open: a case that fails part-way leaves it, and RUN()
