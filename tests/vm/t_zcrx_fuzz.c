@@ -358,6 +358,34 @@ static void fz_close(int fd)
 	close(fd);
 }
 
+/*
+ * An ifq's mappings: a mapped kernel region holds the ring's file, and
+ * with it the queue, after the ring is closed.
+ */
+static struct zu_ifq open_ifq[8];
+
+static void fz_ifq(const struct zu_ifq *z)
+{
+	unsigned int i;
+
+	for (i = 0; i < ZU_ARRAY_SIZE(open_ifq); i++)
+		if (!open_ifq[i].area) {
+			open_ifq[i] = *z;
+			return;
+		}
+	tst_fail("internal: too many ifqs open");
+}
+
+static void fz_ifq_unmap(struct zu_ifq *z)
+{
+	unsigned int i;
+
+	for (i = 0; i < ZU_ARRAY_SIZE(open_ifq); i++)
+		if (z->area && open_ifq[i].area == z->area)
+			open_ifq[i].area = NULL;
+	zu_ifq_unmap(z);
+}
+
 static void fz_pid(pid_t pid, bool add)
 {
 	unsigned int i;
@@ -384,6 +412,9 @@ static void fz_cleanup(void)
 			io_uring_queue_exit(&open_ring[i]);
 			open_ring[i].ring_fd = 0;
 		}
+	for (i = 0; i < ZU_ARRAY_SIZE(open_ifq); i++)
+		if (open_ifq[i].area)
+			zu_ifq_unmap(&open_ifq[i]);
 	for (i = 0; i < ZU_ARRAY_SIZE(open_fd); i++)
 		if (open_fd[i]) {
 			close(open_fd[i] - 1);
@@ -1841,6 +1872,7 @@ static void reg_fuzz(void)
 		tst_fail("expected a pipe, got %s", strerror(errno));
 	fz_ring_init(&donor, 4, 0);
 	zu_ifq_setup(&dz, &donor, 16 * PAGE, 64, false);
+	fz_ifq(&dz);
 	memset(&ctrl, 0, sizeof(ctrl));
 	ctrl.zcrx_id = dz.id;
 	ctrl.op = ZCRX_CTRL_EXPORT;
@@ -1870,7 +1902,7 @@ static void reg_fuzz(void)
 	fz_close(box_fd);
 	box_fd = -1;
 	fz_ring_exit(&donor);
-	zu_ifq_unmap(&dz);
+	fz_ifq_unmap(&dz);
 	close(fr_pipe[0]);
 	close(fr_pipe[1]);
 	fz_case_summary("reg_fuzz");
@@ -2509,6 +2541,7 @@ static void nodev_refill_fuzz(void)
 	snd = zu_start_sender(tx, r.total, 64 * 1024);
 	fz_ring_init(&r.ring, 64, RPICK(rf_cq));
 	zu_ifq_setup(&r.z, &r.ring, r.npages * PAGE, r.nent, rchance(50));
+	fz_ifq(&r.z);
 	printf("# nodev: %u-page area, %u refill entries, %llu-byte stream\n",
 	       r.npages, r.nent, (unsigned long long)r.total);
 	rf_run(&r);
@@ -2519,7 +2552,7 @@ static void nodev_refill_fuzz(void)
 			  (unsigned long long)r.total, info.copy_bytes,
 			  info.zc_bytes);
 	fz_ring_exit(&r.ring);
-	zu_ifq_unmap(&r.z);
+	fz_ifq_unmap(&r.z);
 	fz_close(r.fd);
 	rf_free(&r);
 	fz_case_summary("nodev_refill_fuzz");
@@ -2555,6 +2588,8 @@ static void vnic_refill_fuzz(void)
 	r.z.reg.if_idx = vp.ifindex;
 	r.z.reg.if_rxq = 1;
 	ret = zu_ifq_register(&r.z);
+	if (!ret)
+		fz_ifq(&r.z);
 	if (ret)
 		tst_fail("vnic: expected to bind an ifq to %s queue 1, got %s",
 			 VN_B, E(ret));
@@ -2572,7 +2607,7 @@ static void vnic_refill_fuzz(void)
 		       info.zc_bytes, info.copy_bytes);
 	}
 	fz_ring_exit(&r.ring);
-	zu_ifq_unmap(&r.z);
+	fz_ifq_unmap(&r.z);
 	fz_close(r.fd);
 	rf_free(&r);
 	fz_case_summary("vnic_refill_fuzz");
@@ -3041,11 +3076,12 @@ static void ctrl_query_fuzz(void)
 	fz_ring_init(&ring, 4, 0);
 	fz_ring_init(&none, 4, 0);
 	zu_ifq_setup(&z, &ring, 64 * PAGE, RPICK(rf_nent), rchance(50));
+	fz_ifq(&z);
 	ctrl_fuzz(&ring, &none, &z, p[0]);
 	query_fuzz(&none, p[0]);
 	fz_ring_exit(&ring);
 	fz_ring_exit(&none);
-	zu_ifq_unmap(&z);
+	fz_ifq_unmap(&z);
 	close(p[0]);
 	close(p[1]);
 	fz_case_summary("ctrl_query_fuzz");
@@ -3113,6 +3149,7 @@ static void zst_init(struct zst *s, struct io_uring *ring, uint32_t pages)
 {
 	memset(s, 0, sizeof(*s));
 	zu_ifq_setup(&s->z, ring, pages * PAGE, 256, rchance(50));
+	fz_ifq(&s->z);
 	s->cap = pages + 8;
 	s->cnt = calloc(pages, sizeof(*s->cnt));
 	s->held = calloc(s->cap, sizeof(*s->held));
@@ -3611,7 +3648,7 @@ static void recv_sqe_fuzz(void)
 	fz_ring_exit(&sf.ring);
 	fz_ring_exit(&sf.other);
 	for (i = 0; i < 2; i++) {
-		zu_ifq_unmap(&sf.a[i].z);
+		fz_ifq_unmap(&sf.a[i].z);
 		free(sf.a[i].cnt);
 		free(sf.a[i].held);
 	}
@@ -3646,6 +3683,8 @@ static void kc_stream(int q, int *rx, int *tx)
 static int kc_register(struct io_uring *ring, struct zu_ifq *z, int q,
 		       size_t area_len)
 {
+	int ret;
+
 	fz_ring_init(ring, 16, 1024);
 	zu_ifq_prepare(z, ring, area_len, 256, rchance(50));
 	if (q) {
@@ -3653,7 +3692,10 @@ static int kc_register(struct io_uring *ring, struct zu_ifq *z, int q,
 		z->reg.if_idx = vp.ifindex;
 		z->reg.if_rxq = q;
 	}
-	return zu_ifq_register(z);
+	ret = zu_ifq_register(z);
+	if (!ret)
+		fz_ifq(z);
+	return ret;
 }
 
 /*
@@ -3683,7 +3725,7 @@ static void kc_again(int q, const char *after)
 		fz_close(rx);
 	}
 	fz_ring_exit(&ring);
-	zu_ifq_unmap(&z);
+	fz_ifq_unmap(&z);
 }
 
 /* A child registers (queue q), does variant, is killed. */
@@ -3774,7 +3816,7 @@ static void kc_close_inflight(int q)
 		got++;
 	}
 	fz_ring_exit(&ring);
-	zu_ifq_unmap(&z);
+	fz_ifq_unmap(&z);
 	kc_again(q, what);
 	/*
 	 * The socket still works. Data the device already put in provider
