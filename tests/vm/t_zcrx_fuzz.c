@@ -59,6 +59,15 @@
  *
  * Loops are bounded by counts; every wait has a generous limit that
  * fails with a message, and each case has a wall-clock safety limit.
+ *
+ * Known kernel bugs it finds (ZCRX_FUZZ_KNOWN_BUGS=0 leaves their inputs
+ * out, to look for others):
+ *  - an area of 2^28 pages or more (len 1 TiB .. 8 TiB): 6.12's
+ *    io_pin_pages() lacks upstream's nr_pages > INT_MAX / sizeof(struct
+ *    page *) check, so kvmalloc() warns (mm/util.c) and the registration
+ *    fails -ENOMEM; upstream: -EOVERFLOW.
+ * Avoided on UML, because of UML itself: a query buffer of 2 GiB or more
+ * (UML's clear_user() takes an int length and memset()s kernel memory).
  */
 #include <arpa/inet.h>
 #include <errno.h>
