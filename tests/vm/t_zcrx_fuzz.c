@@ -46,8 +46,8 @@
  *  5 recv_sqe_fuzz: IORING_OP_RECV_ZC with random ioprio, len,
  *    zcrx_ifq_idx, msg_flags, addr fields and sqe flags on a streaming
  *    TCP socket, pipes, UDP and unix sockets, a listening and an
- *    unconnected TCP socket, a regular file, eventfds, the ring itself
- *    and closed fds: every CQE is data of the stream (checked) or an
+ *    unconnected TCP socket, a regular file, eventfds, another ring's
+ *    fd and closed fds: every CQE is data of the stream (checked) or an
  *    errno upstream returns for that file; the stream still completes.
  *  6 kill_and_close: children (spawned, not forked: see README) register
  *    NODEV or vnic ifqs, hold buffers or keep requests in flight, and
@@ -3766,7 +3766,7 @@ static void kc_kill_one(int q, int variant)
 	struct zu_sender *snd = NULL;
 	struct child c;
 	char buf[8];
-	int rx = -1, tx;
+	int rx = -1, tx = -1;
 
 	snprintf(ifs, sizeof(ifs), "%d", q ? vp.ifindex : 0);
 	snprintf(qs, sizeof(qs), "%d", q);
@@ -3789,9 +3789,11 @@ static void kc_kill_one(int q, int variant)
 	if (rchance(50))
 		usleep(rbelow(3000));
 	child_kill(&c);
-	/* its socket is gone: the sender stops */
-	if (snd)
+	/* its socket is gone; the sender stops (shut down, to be sure) */
+	if (snd) {
+		shutdown(tx, SHUT_RDWR);
 		zu_join_sender(snd);
+	}
 	kc_again(q, what);
 }
 
@@ -3854,6 +3856,7 @@ static void kc_close_inflight(int q)
 	    !(q && errno == EFAULT))
 		fz_fail("%s: expected plain recv() to work after the ring closed, got %s",
 			what, strerror(errno));
+	shutdown(tx, SHUT_RDWR);
 	fz_close(rx);
 	zu_join_sender(snd);
 }
