@@ -1981,7 +1981,7 @@ struct rfz {
 	/* statistics */
 	uint64_t		entries, returns, garbage, naming, jumps;
 	uint64_t		scribbles, flushes, rearms, enomem, enospc;
-	uint64_t		limits, cqes, barriers, steps, hoards;
+	uint64_t		limits, cqes, barriers, steps, hoards, stucks;
 };
 
 static uint32_t rf_head(struct rfz *r)
@@ -2297,13 +2297,17 @@ static void rf_step(struct rfz *r, bool drained)
 	uint64_t d;
 
 	r->steps++;
+	/*
+	 * A device drops what it has no buffer for, and TCP backs off:
+	 * with vnic, never hold more than a quarter of the area for long.
+	 */
 	if (r->frozen) {
-		if (--r->frozen_steps == 0)
+		if (--r->frozen_steps == 0 || (!r->nodev && r->nheld > limit))
 			rf_unfreeze(r);
 		return;
 	}
-	if (r->hoard && !r->nodev && r->nheld > r->npages / 2)
-		r->hoard = false;	/* a device needs buffers: no -ENOMEM */
+	if (r->hoard && !r->nodev && r->nheld > limit)
+		r->hoard = false;	/* no -ENOMEM with a device */
 	if (r->hoard)
 		act = 99;
 	else if (r->nheld > limit)
@@ -2469,6 +2473,7 @@ static void rf_timeout_fail(struct rfz *r)
 static void rf_run(struct rfz *r)
 {
 	struct __kernel_timespec ts = { .tv_sec = WAIT_MS / 1000 };
+	struct __kernel_timespec ts_short = { .tv_sec = 2 };
 	struct io_uring_cqe *cqe;
 	unsigned int budget;
 	int ret, end;
@@ -2482,12 +2487,16 @@ static void rf_run(struct rfz *r)
 	rf_arm(r);
 	while (!r->eof) {
 		safety(r->name);
+		/* holding buffers: a short wait, then give them back */
 		do {
-			ret = io_uring_wait_cqe_timeout(&r->ring, &cqe, &ts);
+			ret = io_uring_wait_cqe_timeout(&r->ring, &cqe,
+							r->nheld || r->frozen ?
+							&ts_short : &ts);
 		} while (ret == -EINTR);
 		if (ret == -ETIME && !r->stuck && (r->nheld || r->frozen)) {
 			/* no buffer left for the device? give them all back */
 			r->stuck = true;
+			r->stucks++;
 			r->hoard = false;
 			if (r->frozen)
 				rf_unfreeze(r);
@@ -2518,10 +2527,10 @@ static void rf_run(struct rfz *r)
 	if (r->frozen)
 		rf_unfreeze(r);
 	rf_return_all(r);
-	printf("# %s: %llu bytes intact in %llu CQEs, %llu steps; %llu refill entries (%llu returns, %llu skipped, %llu naming buffers nobody held), %llu tail jumps, %llu head scribbles, %llu hoards, %llu flushes, %llu re-arms (%llu -ENOMEM, %llu -ENOSPC, %llu limits)\n",
+	printf("# %s: %llu bytes intact in %llu CQEs, %llu steps, %llu stalls; %llu refill entries (%llu returns, %llu skipped, %llu naming buffers nobody held), %llu tail jumps, %llu head scribbles, %llu hoards, %llu flushes, %llu re-arms (%llu -ENOMEM, %llu -ENOSPC, %llu limits)\n",
 	       r->name, (unsigned long long)r->bytes,
 	       (unsigned long long)r->cqes, (unsigned long long)r->steps,
-	       (unsigned long long)r->entries,
+	       (unsigned long long)r->stucks, (unsigned long long)r->entries,
 	       (unsigned long long)r->returns, (unsigned long long)r->garbage,
 	       (unsigned long long)r->naming, (unsigned long long)r->jumps,
 	       (unsigned long long)r->scribbles,
@@ -2626,6 +2635,8 @@ static void vnic_refill_fuzz(void)
 	       r.npages, r.nent, (unsigned long long)r.total);
 	rf_run(&r);
 	zu_wait_sender(snd);
+	printf("# vnic: %lld frames dropped for lack of buffers\n",
+	       vn_stat(VN_B, "rx1_drops_nobuf"));
 	if (!zv_ifq_info(r.ring.ring_fd, r.z.id, &info)) {
 		tst_check(info.zc_bytes + info.copy_bytes == r.total,
 			  "vnic: expected zc_bytes + copy_bytes = the stream (%llu), got %llu + %llu",
