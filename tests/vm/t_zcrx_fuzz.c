@@ -4004,6 +4004,8 @@ static bool on_uml(void)
 
 int main(int argc, char **argv)
 {
+	uint64_t t0 = now_ns();
+
 	if (argc > 2 && !strcmp(argv[1], "--fuzz-child"))
 		return child_main(argc, argv);
 
@@ -4042,5 +4044,7 @@ int main(int argc, char **argv)
 	RUN(accounting_restored);
 	if (have_vnic)
 		zv_pair_delete(&vp);
+	printf("# total: %.1f s (seed %llu, scale %u)\n", (now_ns() - t0) / 1e9,
+	       (unsigned long long)fz_seed, fz_scale);
 	return tst_exit();
 }
