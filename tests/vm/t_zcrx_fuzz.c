@@ -9,6 +9,9 @@
  * the same inputs again, ZCRX_FUZZ_SCALE=K multiplies the iteration
  * counts (default 1). Each case draws from a stream of its own derived
  * from the seed, so a case's inputs do not depend on the cases before it.
+ * Cases 1 and 4 are then the same calls; in the streaming cases (2, 3, 5,
+ * 6) the decisions are the same but when they fall also depends on when
+ * CQEs arrive.
  * In the test VM, put ZCRX_FUZZ_SEED=N on the kernel command line: the
  * kernel hands such words to init's environment, and so to the test.
  *
