@@ -7,19 +7,23 @@
 # which is then checked with check-klog.sh; the per-test lines and the
 # VMTESTS line are printed. Exits non-zero on any failure.
 #
-# Usage: scripts/uml-run.sh [-t SECONDS] [-f GLOB]
+# Usage: scripts/uml-run.sh [-t SECONDS] [-f GLOB] [-k ARGS]
 #   -t  time limit of the whole boot (default 300)
 #   -f  run only the tests matching GLOB (e.g. 't_netdev*')
+#   -k  more kernel parameters; NAME=VALUE words the kernel does not know
+#       reach the tests' environment (e.g. ZCRX_FUZZ_SEED=42)
 . "$(dirname "$0")/lib.sh"
 . "$ZCRX_ROOT/scripts/vm-common.sh"
 
 tmo=300
 filter='t_*'
-while getopts t:f: opt; do
+kargs=
+while getopts t:f:k: opt; do
 	case $opt in
 	t) tmo=$OPTARG ;;
 	f) filter=$OPTARG ;;
-	*) die "usage: $0 [-t SECONDS] [-f GLOB]" ;;
+	k) kargs=$OPTARG ;;
+	*) die "usage: $0 [-t SECONDS] [-f GLOB] [-k ARGS]" ;;
 	esac
 done
 
@@ -40,7 +44,7 @@ rc=0
 # CONFIG_NULL_CHAN, which kunit.py's config lacks).
 vm_run_logged "$tmo" "$log" "$linux" mem=1G rootfstype=hostfs rootflags=/ rw \
 	init="$OUT/vm/guest-init.sh" con=none con0=fd:0,fd:1 kunit.enable=0 \
-	zcrx.tests="$OUT/vm" zcrx.filter="$filter" || rc=$?
+	zcrx.tests="$OUT/vm" zcrx.filter="$filter" $kargs || rc=$?
 case $rc in
 0) msg "UML exited after $((SECONDS - start)) s" ;;
 124 | 137) msg "UML timed out after $tmo s" ;;
