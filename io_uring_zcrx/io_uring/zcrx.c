@@ -166,6 +166,24 @@ static unsigned long io_count_account_pages(struct page **pages,
 	return res;
 }
 
+/*
+ * The largest sg segment the device maps in one piece: contiguous pages
+ * are merged into one segment, and swiotlb bounces at most
+ * dma_max_mapping_size() bytes at a time (IO_TLB_SEGSIZE slots), so an
+ * unbounded segment fails to map with swiotlb=force or a DMA-limited
+ * device. As drm_prime_pages_to_sg() does.
+ */
+static unsigned int io_zcrx_max_segment(struct device *dev)
+{
+	size_t max = UINT_MAX;
+
+	if (dev) {
+		max = min_t(size_t, max, dma_max_mapping_size(dev));
+		max = min_t(size_t, max, dma_get_max_seg_size(dev));
+	}
+	return max(round_down(max, PAGE_SIZE), PAGE_SIZE);
+}
+
 /* Pin the user's pages, map them for the device if there is one, charge. */
 static int io_import_umem(struct io_zcrx_ifq *ifq,
 			  struct io_zcrx_mem *mem,
@@ -184,9 +202,11 @@ static int io_import_umem(struct io_zcrx_ifq *ifq,
 	if (IS_ERR(pages))
 		return PTR_ERR(pages);
 
-	ret = sg_alloc_table_from_pages(&mem->page_sg_table, pages, nr_pages,
-					0, (unsigned long)nr_pages << PAGE_SHIFT,
-					GFP_KERNEL_ACCOUNT);
+	ret = sg_alloc_table_from_pages_segment(&mem->page_sg_table, pages,
+						nr_pages, 0,
+						(unsigned long)nr_pages << PAGE_SHIFT,
+						io_zcrx_max_segment(ifq->dev),
+						GFP_KERNEL_ACCOUNT);
 	if (ret)
 		goto out_err;
 
