@@ -3,7 +3,8 @@
 # Every test of the project, in one run: checkpatch on the series, the
 # series applying to pristine 6.12, liburing-ext's host tests, the KUnit
 # suites on UML, the VM tests on UML (host root over hostfs) and on QEMU
-# x86_64 (KUnit at boot, then the VM tests), each kernel log checked for
+# x86_64 (KUnit at boot, then the VM tests; the vnic zero-copy tests again
+# with swiotlb=force), each kernel log checked for
 # KASAN, lockdep, kmemleak, WARN, BUG and Oops. Prints a table of stages
 # and ends with one line "N passed, N failed".
 #
@@ -12,7 +13,7 @@
 
 stages=("$@")
 [ ${#stages[@]} -gt 0 ] ||
-	stages=(checkpatch patches liburing-ext kunit uml qemu)
+	stages=(checkpatch patches liburing-ext kunit uml qemu qemu-swiotlb)
 
 logdir=$OUT/test
 mkdir -p "$logdir"
