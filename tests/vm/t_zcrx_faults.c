@@ -153,9 +153,13 @@ static unsigned int run_fault_loop(const struct fault_loop *l)
 			tst_fail("%s, fault at point %u: expected -ENOMEM or -EFAULT, got %s",
 				 l->what, n, zu_errname(ret));
 		l->done(l->arg, ret);
+		/*
+		 * At most where it was: an earlier case's ring may still be
+		 * going (its exit work runs later) and unpin meanwhile.
+		 */
 		pin = zu_wait_vmpin(pin0, 2000);
-		if (pin != pin0)
-			tst_fail("%s, fault at point %u (%s): expected VmPin back at %ld kB, got %ld kB",
+		if (pin > pin0)
+			tst_fail("%s, fault at point %u (%s): expected VmPin back at %ld kB or less, got %ld kB",
 				 l->what, n, zu_errname(ret), pin0, pin);
 	}
 	if (n > MAX_POINTS)
@@ -449,8 +453,8 @@ static void recv_stream(void)
 	io_uring_queue_exit(&ring);
 	zu_ifq_unmap(&z);
 	pin = zu_wait_vmpin(pin0, 2000);
-	if (pin != pin0)
-		tst_fail("after the stream: expected VmPin back at %ld kB, got %ld kB",
+	if (pin > pin0)
+		tst_fail("after the stream: expected VmPin back at %ld kB or less, got %ld kB",
 			 pin0, pin);
 }
 
