@@ -524,19 +524,24 @@ static int io_zcrx_create_area(struct io_zcrx_ifq *ifq,
 	nr_iovs = area->mem.size >> PAGE_SHIFT;
 	area->nia.num_niovs = nr_iovs;
 
+	/*
+	 * A huge area makes these arrays pass kvmalloc()'s INT_MAX limit
+	 * below io_pin_pages()'s bound: -ENOMEM, without its WARN.
+	 */
 	ret = -ENOMEM;
 	area->nia.niovs = kvcalloc(nr_iovs, sizeof(area->nia.niovs[0]),
-				   GFP_KERNEL_ACCOUNT);
+				   GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!area->nia.niovs)
 		goto err;
 
 	area->freelist = kvmalloc_array(nr_iovs, sizeof(area->freelist[0]),
-					GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+					GFP_KERNEL_ACCOUNT | __GFP_ZERO |
+					__GFP_NOWARN);
 	if (!area->freelist)
 		goto err;
 
 	area->user_refs = kvcalloc(nr_iovs, sizeof(area->user_refs[0]),
-				   GFP_KERNEL_ACCOUNT);
+				   GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!area->user_refs)
 		goto err;
 
