@@ -392,7 +392,6 @@ static void import(void)
 static void recv_enter_with_fault(struct zu_recv *r, unsigned int n)
 {
 	struct io_uring *ring = r->z->ring;
-	struct io_uring_sqe *sqe;
 	int ret;
 
 	if (r->armed) {
@@ -401,12 +400,7 @@ static void recv_enter_with_fault(struct zu_recv *r, unsigned int n)
 		fault_disarm();
 		return;
 	}
-	sqe = io_uring_get_sqe(ring);
-	if (!sqe)
-		tst_fail("expected a free SQE, got none");
-	io_uring_prep_recv_zc(sqe, r->fd, r->z->id, 0, IORING_RECV_MULTISHOT);
-	sqe->user_data = r->user_data;
-	r->limit_at = 0;
+	zu_prep_arm(r);
 	fault_arm(n);
 	ret = io_uring_submit(ring);
 	fault_disarm();
@@ -419,8 +413,7 @@ static void recv_enter_with_fault(struct zu_recv *r, unsigned int n)
 			tst_fail("resubmitting recv-zc after a fault: expected 1, got %s",
 				 zu_errname(ret));
 	}
-	r->armed = true;
-	r->data_since_arm = 0;
+	zu_armed(r);
 }
 
 static void recv_stream(void)

@@ -456,11 +456,10 @@ void zu_recv_free(struct zu_recv *r)
 	r->page_refs = NULL;
 }
 
-void zu_arm(struct zu_recv *r)
+void zu_prep_arm(struct zu_recv *r)
 {
 	struct io_uring *ring = r->z->ring;
 	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
-	int ret;
 
 	if (!sqe) {
 		io_uring_submit(ring);
@@ -472,12 +471,24 @@ void zu_arm(struct zu_recv *r)
 			      IORING_RECV_MULTISHOT | r->ioprio_extra);
 	r->limit_at = r->arm_len ? r->bytes + r->arm_len : 0;
 	sqe->user_data = r->user_data;
-	ret = io_uring_submit(ring);
+}
+
+void zu_armed(struct zu_recv *r)
+{
+	r->armed = true;
+	r->data_since_arm = 0;
+}
+
+void zu_arm(struct zu_recv *r)
+{
+	int ret;
+
+	zu_prep_arm(r);
+	ret = io_uring_submit(r->z->ring);
 	if (ret != 1)
 		tst_fail("expected to submit the recv-zc SQE, got %s",
 			 zu_errname(ret));
-	r->armed = true;
-	r->data_since_arm = 0;
+	zu_armed(r);
 }
 
 void zu_hold(struct zu_recv *r, uint64_t off, uint32_t len, uint64_t pos)

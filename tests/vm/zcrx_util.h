@@ -195,6 +195,12 @@ void zu_recv_free(struct zu_recv *r);
 
 /* Submit a multishot recv-zc request for the stream. */
 void zu_arm(struct zu_recv *r);
+/*
+ * The two halves of zu_arm(), for a test that submits itself: queue the
+ * request's SQE (not submitted), and mark the stream armed once it was.
+ */
+void zu_prep_arm(struct zu_recv *r);
+void zu_armed(struct zu_recv *r);
 
 static inline size_t zu_held(const struct zu_recv *r)
 {
