@@ -176,7 +176,7 @@ msg "booting $kernel under QEMU ($accel), console log: $log"
 start=$SECONDS
 rc=0
 vm_run_logged "$tmo" "$log" qemu-system-x86_64 -accel "$accel" -machine q35 \
-	-cpu "$cpu" -m 2G -smp 2 -nographic -no-reboot \
+	-cpu "$cpu" -m 2G -smp 2 -nographic -no-reboot -nic none \
 	-kernel "$kernel" -initrd "$initrd" \
 	-append "console=ttyS0 panic=-1 zcrx.tests=/tests zcrx.filter=$filter zcrx.halt=reboot $kargs" ||
 	rc=$?

@@ -8,10 +8,22 @@
 # is kept. When several patches change one file, refresh the last of them.
 # A file that an earlier patch creates is refreshed the same way, and its
 # project copy (DIR/KPATH) becomes the tree's.
+#
+#   scripts/refresh-patch.sh -r PATCH [FILE...]
+# renumbers instead: the hunks become diff(before, before + the patch's own
+# hunks), so line numbers and context are exact again after a hand edit of
+# this patch or of an earlier one (patch applies them with an offset). The
+# tree is not read, so it works for a patch in the middle of the series,
+# including its hunks on a file an earlier patch creates.
 . "$(dirname "$0")/lib.sh"
 . "$ZCRX_ROOT/scripts/series.sh"
 
-pf=${1:?usage: refresh-patch.sh PATCH [FILE...]}
+renumber=0
+if [ "${1:-}" = -r ]; then
+	renumber=1
+	shift
+fi
+pf=${1:?usage: refresh-patch.sh [-r] PATCH [FILE...]}
 shift
 pf=${pf#"$ZCRX_ROOT"/}
 if [ $# -gt 0 ]; then
@@ -29,6 +41,7 @@ idx=$(series_entries | awk -F'\t' -v p="$pf" '$2 == p { print $1 }')
 # The tree holds every patch: a file a later patch changes too cannot be
 # refreshed here without taking that patch's hunks along.
 for p in $(series_patches "$tmp/series"); do
+	[ "$renumber" = 0 ] || break
 	n=$((10#$(basename "$p" | cut -c1-4)))
 	[ "$n" -gt "$idx" ] || continue
 	for f in "${files[@]}"; do
@@ -52,6 +65,23 @@ for p in $(series_patches "$tmp/series"); do
 	patch -p1 -s -f --no-backup-if-mismatch -d "$tmp/stage" <"$p" >/dev/null
 done
 
+# What the files look like after this patch: the tree, or when renumbering
+# the stage with the patch's own hunks applied.
+after=$TREE
+if [ "$renumber" = 1 ]; then
+	after=$tmp/after
+	cp -a "$tmp/stage" "$after"
+	for f in "${files[@]}"; do
+		if [ -f "$PRISTINE/$f" ] && [ ! -f "$after/$f" ]; then
+			mkdir -p "$after/$(dirname "$f")"
+			cp "$PRISTINE/$f" "$after/$f"
+		fi
+	done
+	patch_hunks "$ZCRX_ROOT/$pf" |
+		patch -p1 -s -f -F0 --no-backup-if-mismatch -d "$after" >/dev/null ||
+		die "the hunks of $pf do not apply to the patches before it"
+fi
+
 # The hunks of FILE in the current patch, verbatim.
 old_hunks() {
 	patch_hunks "$ZCRX_ROOT/$pf" | awk -v f="$1" '
@@ -70,17 +100,18 @@ old_hunks() {
 		base=$tmp/stage/$f
 		[ -f "$base" ] || base=$PRISTINE/$f
 		[ -f "$base" ] || die "$f is not an existing kernel file"
-		if ! cmp -s "$base" "$TREE/$f"; then
+		if ! cmp -s "$base" "$after/$f"; then
 			printf 'diff --git a/%s b/%s\n' "$f" "$f"
-			diff -u -p --label "a/$f" --label "b/$f" "$base" "$TREE/$f" || true
+			diff -u -p --label "a/$f" --label "b/$f" "$base" "$after/$f" || true
 		fi
 	done
 } >"$tmp/new.patch"
 mv "$tmp/new.patch" "$ZCRX_ROOT/$pf"
 
 # A file an earlier patch of the series creates: its project copy is the
-# series' final content, which the tree now holds.
-for f in "${files[@]}"; do
+# series' final content, which the tree now holds (renumbering changes no
+# content).
+[ "$renumber" = 1 ] || for f in "${files[@]}"; do
 	src=$(series_entries | cut -f4 | tr ';' '\n' |
 	      awk -v f="$f" '$2 == f { print $1 }')
 	[ -n "$src" ] && cp "$TREE/$f" "$ZCRX_ROOT/$src"

@@ -253,8 +253,9 @@ static void io_release_area_mem(struct io_zcrx_mem *mem)
 
 /*
  * Upstream's io_validate_user_buf_range() (io_uring/rsrc.c), which 6.12
- * does not have: a length of 0 is -EFAULT, a range that wraps or is more
- * pages than pinning takes (INT_MAX) is -EOVERFLOW.
+ * does not have: a length of 0 is -EFAULT, a range that wraps is
+ * -EOVERFLOW. There is no length limit here: io_pin_pages() bounds the
+ * number of pages.
  */
 static int io_validate_user_buf_range(u64 uaddr, u64 ulen)
 {
@@ -263,9 +264,10 @@ static int io_validate_user_buf_range(u64 uaddr, u64 ulen)
 
 	if (!ulen)
 		return -EFAULT;
-	if (!acct_len || check_add_overflow(base, acct_len, &tmp))
-		return -EOVERFLOW;
-	if ((acct_len >> PAGE_SHIFT) > INT_MAX)
+	/* a 32-bit kernel cannot take a 64-bit address or length */
+	if (ulen > ULONG_MAX || uaddr > ULONG_MAX)
+		return -EFAULT;
+	if (check_add_overflow(base, acct_len, &tmp))
 		return -EOVERFLOW;
 	return 0;
 }
@@ -1479,8 +1481,40 @@ static struct net_iov *io_alloc_fallback_niov(struct io_zcrx_ifq *ifq)
 }
 
 /*
- * Copy @len bytes starting @src_offset bytes into @src_page (which may be
- * the head of a compound page) into free buffers, a CQE for each.
+ * Fill one buffer: copy up to PAGE_SIZE of @len bytes starting @src_offset
+ * bytes into @src_page (which may be the head of a compound page, so the
+ * offset may run past its first page) to the start of @dst_page. As
+ * upstream's io_copy_page(), a buffer is filled whole even where the
+ * source crosses a page boundary; one source page is mapped at a time, as
+ * highmem needs.
+ */
+static size_t io_copy_page(struct page *dst_page, struct page *src_page,
+			   unsigned int src_offset, size_t len)
+{
+	size_t copied = 0;
+
+	len = min_t(size_t, len, PAGE_SIZE);
+	while (copied < len) {
+		struct page *page = src_page + (src_offset >> PAGE_SHIFT);
+		unsigned int poff = offset_in_page(src_offset);
+		size_t n = min_t(size_t, len - copied, PAGE_SIZE - poff);
+		void *src, *dst;
+
+		src = kmap_local_page(page);
+		dst = kmap_local_page(dst_page);
+		memcpy(dst + copied, src + poff, n);
+		kunmap_local(dst);
+		kunmap_local(src);
+		src_offset += n;
+		copied += n;
+	}
+	flush_dcache_page(dst_page);
+	return copied;
+}
+
+/*
+ * Copy @len bytes starting @src_offset bytes into @src_page into free
+ * buffers, each filled whole but the last, and post a CQE for each.
  */
 static ssize_t io_zcrx_copy_chunk(struct io_kiocb *req, struct io_zcrx_ifq *ifq,
 				  struct page *src_page, unsigned int src_offset,
@@ -1490,11 +1524,8 @@ static ssize_t io_zcrx_copy_chunk(struct io_kiocb *req, struct io_zcrx_ifq *ifq,
 	int ret = 0;
 
 	while (len) {
-		unsigned int poff = offset_in_page(src_offset);
-		size_t n = min_t(size_t, len, PAGE_SIZE - poff);
-		struct page *dst_page;
 		struct net_iov *niov;
-		void *src, *dst;
+		size_t n;
 
 		niov = io_alloc_fallback_niov(ifq);
 		if (!niov) {
@@ -1502,13 +1533,8 @@ static ssize_t io_zcrx_copy_chunk(struct io_kiocb *req, struct io_zcrx_ifq *ifq,
 			break;
 		}
 
-		dst_page = io_zcrx_iov_page(niov);
-		src = kmap_local_page(src_page + (src_offset >> PAGE_SHIFT));
-		dst = kmap_local_page(dst_page);
-		memcpy(dst, src + poff, n);
-		kunmap_local(dst);
-		kunmap_local(src);
-		flush_dcache_page(dst_page);
+		n = io_copy_page(io_zcrx_iov_page(niov), src_page, src_offset,
+				 len);
 
 		if (!io_zcrx_queue_cqe(req, niov, ifq, 0, n)) {
 			if (!page_pool_unref_netmem(net_iov_to_netmem(niov), 1))

@@ -6,8 +6,8 @@
  *
  * Included at the end of zcrx.c (CONFIG_IO_URING_ZCRX_KUNIT_TEST), so the
  * cases call its static functions: io_zcrx_flush_rq(), the consumer of
- * ZCRX_CTRL_FLUSH_RQ and the copy fallback, io_alloc_fallback_niov() and
- * io_zcrx_scrub().
+ * ZCRX_CTRL_FLUSH_RQ and the copy fallback, io_alloc_fallback_niov(),
+ * io_zcrx_scrub() and the copy fallback's io_copy_page().
  *
  * Each case builds an ifq with an area of kernel pages (no page pool, as
  * with ZCRX_REG_NODEV) and a refill ring in kernel memory, and plays
@@ -348,6 +348,55 @@ static void test_scrub_races_refill(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ctx->area->free_count, ZT_NIOVS);
 }
 
+/* Two pages of one compound page with a byte pattern, and a zeroed page. */
+static void zt_copy_pages(struct kunit *test, struct page **src,
+			  struct page **dst)
+{
+	u8 *p;
+	int i;
+
+	*src = alloc_pages(GFP_KERNEL | __GFP_COMP, 1);
+	*dst = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	KUNIT_ASSERT_NOT_NULL(test, *src);
+	KUNIT_ASSERT_NOT_NULL(test, *dst);
+	p = page_address(*src);
+	for (i = 0; i < 2 * PAGE_SIZE; i++)
+		p[i] = i * 7 + (i >> 8);
+}
+
+/* The copy fallback fills a whole buffer where the source crosses pages. */
+static void test_copy_page_fills_across_source_pages(struct kunit *test)
+{
+	struct page *src, *dst;
+	size_t n;
+
+	zt_copy_pages(test, &src, &dst);
+	n = io_copy_page(dst, src, 100, 2 * PAGE_SIZE - 100);
+	KUNIT_EXPECT_EQ(test, n, PAGE_SIZE);
+	KUNIT_EXPECT_MEMEQ(test, page_address(dst), page_address(src) + 100,
+			   PAGE_SIZE);
+	__free_pages(src, 1);
+	__free_page(dst);
+}
+
+/* A chunk shorter than a buffer is copied whole, the rest left alone. */
+static void test_copy_page_short_chunk(struct kunit *test)
+{
+	static const u8 zeroes[64];
+	struct page *src, *dst;
+	size_t n;
+
+	zt_copy_pages(test, &src, &dst);
+	n = io_copy_page(dst, src, PAGE_SIZE - 10, 50);
+	KUNIT_EXPECT_EQ(test, n, 50);
+	KUNIT_EXPECT_MEMEQ(test, page_address(dst),
+			   page_address(src) + PAGE_SIZE - 10, 50);
+	KUNIT_EXPECT_MEMEQ(test, page_address(dst) + 50, zeroes,
+			   sizeof(zeroes));
+	__free_pages(src, 1);
+	__free_page(dst);
+}
+
 static struct kunit_case zcrx_test_cases[] = {
 	KUNIT_CASE(test_refill_returns_buffers),
 	KUNIT_CASE_PARAM(test_refill_skips_bad_entry, zt_bad_gen_params),
@@ -357,6 +406,8 @@ static struct kunit_case zcrx_test_cases[] = {
 	KUNIT_CASE(test_buffer_kept_while_stack_holds_it),
 	KUNIT_CASE(test_scrub_takes_back_user_buffers),
 	KUNIT_CASE(test_scrub_races_refill),
+	KUNIT_CASE(test_copy_page_fills_across_source_pages),
+	KUNIT_CASE(test_copy_page_short_chunk),
 	{}
 };
 

@@ -5,10 +5,10 @@
  * an ioprio bit other than IORING_RECV_MULTISHOT / POLL_FIRST, no
  * IORING_RECV_MULTISHOT, an unknown zcrx_ifq_idx (-EINVAL); a pipe
  * (-ENOTSOCK); a UDP socket and, as upstream, a TCP socket whose proto
- * kTLS replaced (-EPROTONOSUPPORT, refused before anything is read;
- * skipped without CONFIG_TLS). Each but the kTLS one is checked on a
- * TCP socket with data waiting, so a request that wrongly went ahead
- * would post data instead. Afterwards a well-formed request (with
+ * kTLS or a sockmap replaced (-EPROTONOSUPPORT, refused before anything
+ * is read; the kTLS case is skipped without CONFIG_TLS). Each but the
+ * kTLS one is checked on a TCP socket with data waiting, so a request
+ * that wrongly went ahead would post data instead. Afterwards a well-formed request (with
  * IORING_RECVSEND_POLL_FIRST, which is allowed) on the same socket
  * receives the data intact.
  *
@@ -18,18 +18,20 @@
  * (unless it ate the data, which the stream then reports too).
  */
 #include <errno.h>
+#include <linux/bpf.h>
 #include <linux/tls.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "zcrx_util.h"
 
 #define DATA_LEN	(64 * 1024)
 
-enum sock_kind { TCP, PIPE, UDP, KTLS };
+enum sock_kind { TCP, PIPE, UDP, KTLS, SOCKMAP };
 
 struct sqe_case {
 	const char *name;
@@ -43,7 +45,8 @@ static uint32_t zcrx_id;
 static struct io_uring ring;
 static struct zu_ifq z;
 static int rx, tx, pfd[2], udp, ktls_rx = -1, ktls_tx = -1;
-static char ktls_err[96];
+static int smap_rx = -1, smap_tx = -1;
+static char ktls_err[96], smap_err[96];
 
 #define SET(fn, body) static void fn(struct io_uring_sqe *sqe) { body; }
 
@@ -73,6 +76,7 @@ static const struct sqe_case cases[] = {
 	{ "pipe", "a pipe", PIPE, -ENOTSOCK, none },
 	{ "udp", "a UDP socket", UDP, -EPROTONOSUPPORT, none },
 	{ "ktls_rx", "a kTLS receive socket (TCP with its proto replaced)", KTLS, -EPROTONOSUPPORT, none },
+	{ "sockmap", "a TCP socket in a sockmap (proto tcp_bpf)", SOCKMAP, -EPROTONOSUPPORT, none },
 };
 
 static void sqe_case(void *arg)
@@ -81,13 +85,16 @@ static void sqe_case(void *arg)
 	struct io_uring_sqe *sqe;
 	struct io_uring_cqe *cqe;
 	int fd = c->sock == TCP ? rx : c->sock == PIPE ? pfd[0] :
-		 c->sock == UDP ? udp : ktls_rx;
+		 c->sock == UDP ? udp : c->sock == KTLS ? ktls_rx : smap_rx;
 	uint64_t tag = c - cases + 1;
 	int ret, res;
 	unsigned int flags;
 
 	if (c->sock == KTLS && ktls_rx < 0)
 		tst_skip("no kTLS receive socket: %s", ktls_err);
+	/* both test kernels have CONFIG_BPF_SYSCALL: no socket is a failure */
+	if (c->sock == SOCKMAP && smap_rx < 0)
+		tst_fail("expected a TCP socket in a sockmap, got %s", smap_err);
 	zu_quiesce(&ring);
 	sqe = io_uring_get_sqe(&ring);
 	io_uring_prep_recv_zc(sqe, fd, z.id, 0, IORING_RECV_MULTISHOT);
@@ -159,6 +166,51 @@ static void ktls_setup(void)
 	ktls_rx = fd;
 }
 
+static int sys_bpf(int cmd, union bpf_attr *attr)
+{
+	return syscall(__NR_bpf, cmd, attr, sizeof(*attr));
+}
+
+/*
+ * A loopback TCP socket added to a BPF_MAP_TYPE_SOCKMAP: the map's psock
+ * replaces its proto with tcp_bpf's (recvmsg tcp_bpf_recvmsg), with no
+ * program attached. On failure smap_rx stays -1 and smap_err says why.
+ */
+static void sockmap_setup(void)
+{
+	union bpf_attr attr;
+	uint32_t key = 0, val;
+	int map, fd;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.map_type = BPF_MAP_TYPE_SOCKMAP;
+	attr.key_size = sizeof(key);
+	attr.value_size = sizeof(val);
+	attr.max_entries = 1;
+	map = sys_bpf(BPF_MAP_CREATE, &attr);
+	if (map < 0) {
+		snprintf(smap_err, sizeof(smap_err), "BPF_MAP_CREATE: %s",
+			 strerror(errno));
+		return;
+	}
+	zu_tcp_pair(&fd, &smap_tx);
+	val = fd;
+	memset(&attr, 0, sizeof(attr));
+	attr.map_fd = map;
+	attr.key = (uint64_t)(uintptr_t)&key;
+	attr.value = (uint64_t)(uintptr_t)&val;
+	attr.flags = BPF_ANY;
+	if (sys_bpf(BPF_MAP_UPDATE_ELEM, &attr)) {
+		snprintf(smap_err, sizeof(smap_err), "BPF_MAP_UPDATE_ELEM: %s",
+			 strerror(errno));
+		close(fd);
+		close(map);
+		return;
+	}
+	/* the socket keeps tcp_bpf's proto for as long as the map holds it */
+	smap_rx = fd;
+}
+
 int main(void)
 {
 	uint8_t *buf;
@@ -188,6 +240,7 @@ int main(void)
 	if (udp < 0)
 		tst_fail("expected a UDP socket, got %s", strerror(errno));
 	ktls_setup();
+	sockmap_setup();
 
 	for (i = 0; i < ZU_ARRAY_SIZE(cases); i++)
 		tst_case(cases[i].name, sqe_case, (void *)&cases[i]);

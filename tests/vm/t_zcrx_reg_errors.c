@@ -126,6 +126,9 @@ CASE(area_addr_unaligned, c->area.addr += 1)
 CASE(area_len_unaligned, c->area.len -= 1)
 CASE(area_len_over_1g, c->area.len = (1ull << 30) + ZU_PAGE)
 CASE(area_len_over_int_max_pages, c->area.len = (1ull << 31) * ZU_PAGE)
+CASE(area_addr0_len_over_int_max_pages, c->area.addr = 0;
+	c->area.len = (1ull << 31) * ZU_PAGE)
+CASE(area_len_aligns_to_0, c->area.len = ~0ull)
 CASE(area_unmapped, c->area.addr = (uint64_t)(uintptr_t)hole(AREA_LEN))
 CASE(area_tail_unmapped, c->area.addr = (uint64_t)(uintptr_t)short_area())
 CASE(area_readonly, c->area.addr = (uint64_t)(uintptr_t)area_ro)
@@ -203,6 +206,9 @@ static const struct reg_case cases[] = {
 	ROW("area len not page aligned", area_len_unaligned, -EINVAL),
 	ROW("area len 1 GiB + 4 KiB, no cap but only 16 pages mapped", area_len_over_1g, -EFAULT),
 	ROW("area len 2^31 pages (over what pinning takes)", area_len_over_int_max_pages, -EOVERFLOW),
+	ROW("area addr 0, len 2^31 pages (no length check before the address)",
+	    area_addr0_len_over_int_max_pages, -EFAULT),
+	ROW("area len ~0 (page-aligns to 0: not a wrap, unaligned)", area_len_aligns_to_0, -EINVAL),
 	ROW("area unmapped", area_unmapped, -EFAULT),
 	ROW("area whose last page is unmapped", area_tail_unmapped, -EFAULT),
 	ROW("area in a read-only mapping", area_readonly, -EFAULT),
