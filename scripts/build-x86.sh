@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Build the x86_64 VM kernel ($BUILD_X86/arch/x86/boot/bzImage) from $TREE.
 #
-# The .config is tinyconfig + config/x86_64.config + config/debug.config,
+# The .config is tinyconfig + config/x86_64.config + config/debug.config
+# (or config/$ZCRX_X86_VARIANT.config, in its own build folder),
 # merged with the kernel's merge_config.sh. It is regenerated only when a
 # fragment or a Kconfig file of the tree changed, so rebuilds stay
 # incremental. Every symbol a fragment asks for is checked in the result.
@@ -23,7 +24,7 @@ esac
 
 export ARCH=x86_64
 FRAGS=("$TREE/kernel/configs/tiny.config" "$TREE/arch/x86/configs/tiny.config"
-       "$ZCRX_ROOT/config/x86_64.config" "$ZCRX_ROOT/config/debug.config")
+       "$ZCRX_ROOT/config/x86_64.config" "$X86_DEBUG_FRAG")
 mkdir -p "$BUILD_X86"
 
 # What the .config depends on: the fragments and every Kconfig file.
@@ -38,7 +39,7 @@ config_inputs_hash() {
 # Print the fragment requests that the final .config does not honour.
 unmet_requests() {
 	local cfg=$1 line sym val
-	cat "$ZCRX_ROOT/config/x86_64.config" "$ZCRX_ROOT/config/debug.config" |
+	cat "$ZCRX_ROOT/config/x86_64.config" "$X86_DEBUG_FRAG" |
 	while IFS= read -r line; do
 		case "$line" in
 		CONFIG_*=*)

@@ -29,7 +29,12 @@ DL=$ZCRX_CACHE/dl
 PRISTINE=$ZCRX_CACHE/pristine-$KSRC_KVER
 TREE=$ZCRX_CACHE/tree-$KSRC_KVER
 BUILD_UML=$ZCRX_CACHE/build/uml$ksrc_sfx
-BUILD_X86=$ZCRX_CACHE/build/x86_64$ksrc_sfx
+# ZCRX_X86_VARIANT=NAME builds and boots another x86_64 kernel: its checker
+# fragment is config/NAME.config instead of config/debug.config (kcsan:
+# KCSAN, which cannot share a kernel with KASAN), in build/x86_64-NAME.
+X86_VARIANT=${ZCRX_X86_VARIANT:-}
+X86_DEBUG_FRAG=$ZCRX_ROOT/config/${X86_VARIANT:-debug}.config
+BUILD_X86=$ZCRX_CACHE/build/x86_64$ksrc_sfx${X86_VARIANT:+-$X86_VARIANT}
 OUT=${ZCRX_OUT:-$ZCRX_CACHE/out$ksrc_sfx}	# logs, VM binaries; ZCRX_OUT for parallel runs
 PATCH_OUT=$ZCRX_CACHE/patches$ksrc_sfx
 
