@@ -7,7 +7,7 @@
 # `make` prints that list instead of starting a build.
 
 .PHONY: help demo test setup tree patches checkpatch kunit uml-test \
-	qemu-test x86 bench check-versions check-bisect clean-cache
+	qemu-test x86 kcsan bench check-versions check-bisect clean-cache
 
 ## help: list the targets (what plain `make` does)
 help:
@@ -57,6 +57,12 @@ x86: setup
 ## qemu-test: boot the x86_64 kernel under QEMU: KUnit at boot, the VM tests
 qemu-test: x86
 	@scripts/qemu-run.sh
+
+## kcsan: the 2-CPU stress and vnic tests on a KCSAN x86_64 kernel (not in CI)
+kcsan: setup
+	@ZCRX_X86_VARIANT=kcsan scripts/build-x86.sh
+	@ZCRX_X86_VARIANT=kcsan scripts/qemu-run.sh -n -t 1800 -l qemu-kcsan \
+		-f 't_zcrx_[sv]*'
 
 ## bench: recv-zc against a copying receiver on a vnic pair, in UML (BENCH_ARGS)
 bench: setup
