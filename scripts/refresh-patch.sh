@@ -62,7 +62,9 @@ for p in $(series_patches "$tmp/series"); do
 			cp "$PRISTINE/$f" "$tmp/stage/$f"
 		fi
 	done
-	patch -p1 -s -f --no-backup-if-mismatch -d "$tmp/stage" <"$p" >/dev/null
+	patch -p1 -s -f -F0 --no-backup-if-mismatch -d "$tmp/stage" <"$p" \
+		>/dev/null || die "$(basename "$p") does not apply with -F0:" \
+			"refresh or renumber it first"
 done
 
 # What the files look like after this patch: the tree, or when renumbering
@@ -71,15 +73,44 @@ after=$TREE
 if [ "$renumber" = 1 ]; then
 	after=$tmp/after
 	cp -a "$tmp/stage" "$after"
-	for f in "${files[@]}"; do
+	patch_files "$ZCRX_ROOT/$pf" | while read -r f; do
 		if [ -f "$PRISTINE/$f" ] && [ ! -f "$after/$f" ]; then
 			mkdir -p "$after/$(dirname "$f")"
 			cp "$PRISTINE/$f" "$after/$f"
 		fi
 	done
-	patch_hunks "$ZCRX_ROOT/$pf" |
-		patch -p1 -s -f -F0 --no-backup-if-mismatch -d "$after" >/dev/null ||
+	# A hand edit that left a hunk's line counts wrong would be cut off
+	# by patch without a word: check every count first.
+	bad=$(patch_hunks "$ZCRX_ROOT/$pf" | awk '
+		function check() {
+			if (h != "" && (o != 0 || n != 0))
+				print h " (header minus lines: old " o ", new " n ")"
+			h = ""
+		}
+		/^@@ / {
+			check(); h = $0
+			split($2, a, ","); o = (a[2] == "" ? 1 : a[2])
+			split($3, b, ","); n = (b[2] == "" ? 1 : b[2])
+			next
+		}
+		h == "" { next }
+		/^diff --git / { check(); next }
+		/^ / || /^$/ { o--; n--; next }
+		/^-/ { o--; next }
+		/^\+/ { n--; next }
+		/^\\/ { next }
+		{ check() }
+		END { check() }')
+	[ -z "$bad" ] || die "$pf: hunks whose line counts do not match:" \
+		"$bad"
+	# Offsets are what renumbering is for; say where each hunk landed.
+	if ! patch_hunks "$ZCRX_ROOT/$pf" |
+	     patch -p1 -f -F0 --no-backup-if-mismatch -d "$after" \
+		   >"$tmp/renumber.log" 2>&1; then
+		cat "$tmp/renumber.log" >&2
 		die "the hunks of $pf do not apply to the patches before it"
+	fi
+	grep -v '^patching file' "$tmp/renumber.log" >&2 || true
 fi
 
 # The hunks of FILE in the current patch, verbatim.

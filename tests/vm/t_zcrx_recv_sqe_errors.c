@@ -7,8 +7,8 @@
  * (-ENOTSOCK); a UDP socket and, as upstream, a TCP socket whose proto
  * kTLS or a sockmap replaced (-EPROTONOSUPPORT, refused before anything
  * is read; the kTLS case is skipped without CONFIG_TLS). Each but the
- * kTLS one is checked on a TCP socket with data waiting, so a request
- * that wrongly went ahead would post data instead. Afterwards a well-formed request (with
+ * kTLS one is checked on a socket with data waiting, so a request that
+ * wrongly went ahead would post data instead. Afterwards a well-formed request (with
  * IORING_RECVSEND_POLL_FIRST, which is allowed) on the same socket
  * receives the data intact.
  *
@@ -205,6 +205,12 @@ static void sockmap_setup(void)
 			 strerror(errno));
 		close(fd);
 		close(map);
+		return;
+	}
+	/* data waiting: a request that wrongly went ahead would post it */
+	if (write(smap_tx, "sockmap", 7) != 7) {
+		snprintf(smap_err, sizeof(smap_err), "write: %s",
+			 strerror(errno));
 		return;
 	}
 	/* the socket keeps tcp_bpf's proto for as long as the map holds it */

@@ -8,8 +8,9 @@
  * wrong: the ring (no DEFER_TASKRUN, no CQE32), each reserved field of
  * io_uring_zcrx_ifq_reg, unknown flags, NODEV with a device, rq_entries
  * (0, 32769), rx_buf_len, the event descriptor, the area (zero address or
- * length: -EFAULT; over INT_MAX pages: -EOVERFLOW, no 1 GiB cap; unaligned,
- * flags, token, reserved: -EINVAL; unmapped or read-only: -EFAULT), the region (too small,
+ * length: -EFAULT; a wrap or over INT_MAX / 8 pages: -EOVERFLOW, no 1 GiB
+ * cap; unaligned, flags, token, reserved: -EINVAL; unmapped or read-only:
+ * -EFAULT), the region (too small,
  * reserved, id, mmap_offset, flags, unaligned: -EINVAL; user_addr set for
  * a kernel region or missing for a user one: -EFAULT), the argument
  * memory (unmapped or read-only reg/area/region), nr_args, netdev mode
@@ -129,6 +130,8 @@ CASE(area_len_over_int_max_pages, c->area.len = (1ull << 31) * ZU_PAGE)
 CASE(area_addr0_len_over_int_max_pages, c->area.addr = 0;
 	c->area.len = (1ull << 31) * ZU_PAGE)
 CASE(area_len_aligns_to_0, c->area.len = ~0ull)
+CASE(area_wraps, c->area.addr = -(uint64_t)ZU_PAGE; c->area.len = 2 * ZU_PAGE)
+CASE(area_len_2p28_pages, c->area.len = (1ull << 28) * ZU_PAGE)
 CASE(area_unmapped, c->area.addr = (uint64_t)(uintptr_t)hole(AREA_LEN))
 CASE(area_tail_unmapped, c->area.addr = (uint64_t)(uintptr_t)short_area())
 CASE(area_readonly, c->area.addr = (uint64_t)(uintptr_t)area_ro)
@@ -209,6 +212,8 @@ static const struct reg_case cases[] = {
 	ROW("area addr 0, len 2^31 pages (no length check before the address)",
 	    area_addr0_len_over_int_max_pages, -EFAULT),
 	ROW("area len ~0 (page-aligns to 0: not a wrap, unaligned)", area_len_aligns_to_0, -EINVAL),
+	ROW("area range wraps past 2^64", area_wraps, -EOVERFLOW),
+	ROW("area len 2^28 pages (page array over INT_MAX bytes)", area_len_2p28_pages, -EOVERFLOW),
 	ROW("area unmapped", area_unmapped, -EFAULT),
 	ROW("area whose last page is unmapped", area_tail_unmapped, -EFAULT),
 	ROW("area in a read-only mapping", area_readonly, -EFAULT),
