@@ -58,7 +58,7 @@ x86: setup
 qemu-test: x86
 	@scripts/qemu-run.sh
 
-## kcsan: the 2-CPU stress and vnic tests on a KCSAN x86_64 kernel (not in CI)
+## kcsan: the 2-CPU stress and vnic zcrx tests on a KCSAN x86_64 kernel (not in CI)
 kcsan: setup
 	@ZCRX_X86_VARIANT=kcsan scripts/build-x86.sh
 	@ZCRX_X86_VARIANT=kcsan scripts/qemu-run.sh -n -t 1800 -l qemu-kcsan \
