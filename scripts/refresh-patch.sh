@@ -52,16 +52,23 @@ for p in $(series_patches "$tmp/series"); do
 	done
 done
 
+# Copy the pristine kernel files named on stdin into directory $1, unless
+# it has them already (from an earlier patch).
+stage_pristine() {
+	local f
+	while read -r f; do
+		if [ -f "$PRISTINE/$f" ] && [ ! -f "$1/$f" ]; then
+			mkdir -p "$1/$(dirname "$f")"
+			cp "$PRISTINE/$f" "$1/$f"
+		fi
+	done
+}
+
 mkdir -p "$tmp/stage"
 for p in $(series_patches "$tmp/series"); do
 	n=$((10#$(basename "$p" | cut -c1-4)))
 	[ "$n" -lt "$idx" ] || break
-	sed -n 's|^+++ b/\([^\t ]*\).*|\1|p' "$p" | while read -r f; do
-		if [ -f "$PRISTINE/$f" ] && [ ! -f "$tmp/stage/$f" ]; then
-			mkdir -p "$tmp/stage/$(dirname "$f")"
-			cp "$PRISTINE/$f" "$tmp/stage/$f"
-		fi
-	done
+	sed -n 's|^+++ b/\([^\t ]*\).*|\1|p' "$p" | stage_pristine "$tmp/stage"
 	patch -p1 -s -f -F0 --no-backup-if-mismatch -d "$tmp/stage" <"$p" \
 		>/dev/null || die "$(basename "$p") does not apply with -F0:" \
 			"refresh or renumber it first"
@@ -73,12 +80,7 @@ after=$TREE
 if [ "$renumber" = 1 ]; then
 	after=$tmp/after
 	cp -a "$tmp/stage" "$after"
-	patch_files "$ZCRX_ROOT/$pf" | while read -r f; do
-		if [ -f "$PRISTINE/$f" ] && [ ! -f "$after/$f" ]; then
-			mkdir -p "$after/$(dirname "$f")"
-			cp "$PRISTINE/$f" "$after/$f"
-		fi
-	done
+	patch_files "$ZCRX_ROOT/$pf" | stage_pristine "$after"
 	# A hand edit that left a hunk's line counts wrong would be cut off
 	# by patch without a word: check every count first.
 	bad=$(patch_hunks "$ZCRX_ROOT/$pf" | awk '

@@ -1492,22 +1492,22 @@ static size_t io_copy_page(struct page *dst_page, struct page *src_page,
 			   unsigned int src_offset, size_t len)
 {
 	size_t copied = 0;
+	void *dst;
 
 	len = min_t(size_t, len, PAGE_SIZE);
+	dst = kmap_local_page(dst_page);
 	while (copied < len) {
 		struct page *page = src_page + (src_offset >> PAGE_SHIFT);
 		unsigned int poff = offset_in_page(src_offset);
 		size_t n = min_t(size_t, len - copied, PAGE_SIZE - poff);
-		void *src, *dst;
+		void *src = kmap_local_page(page);
 
-		src = kmap_local_page(page);
-		dst = kmap_local_page(dst_page);
 		memcpy(dst + copied, src + poff, n);
-		kunmap_local(dst);
 		kunmap_local(src);
 		src_offset += n;
 		copied += n;
 	}
+	kunmap_local(dst);
 	flush_dcache_page(dst_page);
 	return copied;
 }

@@ -8,9 +8,9 @@
  * kTLS or a sockmap replaced (-EPROTONOSUPPORT, refused before anything
  * is read; the kTLS case is skipped without CONFIG_TLS). Each but the
  * kTLS one is checked on a socket with data waiting, so a request that
- * wrongly went ahead would post data instead. Afterwards a well-formed request (with
- * IORING_RECVSEND_POLL_FIRST, which is allowed) on the same socket
- * receives the data intact.
+ * wrongly went ahead would post data instead. Afterwards a well-formed
+ * request (with IORING_RECVSEND_POLL_FIRST, which is allowed) on the same
+ * socket receives the data intact.
  *
  * One case per malformed SQE, then the stream; the sockets, the ring and
  * the ifq are shared. Each case first cancels whatever an earlier one
