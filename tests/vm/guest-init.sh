@@ -115,5 +115,11 @@ if [ -e /sys/kernel/debug/kmemleak ]; then
 	echo "guest-init: kmemleak report end"
 fi
 
+# KCSAN's counters, so a run without reports shows it was watching.
+if [ -r /sys/kernel/debug/kcsan ]; then
+	echo "guest-init: kcsan counters"
+	sed -n '/^enabled/,/^$/p' /sys/kernel/debug/kcsan | sed 's/^/guest-init: kcsan /'
+fi
+
 echo "ZCRX-VM-DONE"
 halt_vm

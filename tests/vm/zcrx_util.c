@@ -4,7 +4,9 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/sock_diag.h>
 #include <linux/sockios.h>
+#include <linux/tcp.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
@@ -730,6 +732,66 @@ long zu_inq(int fd)
 	return n;
 }
 
+void (*zu_stall_report)(void);
+
+/* TcpExt counters that say where a stalled stream's data went. */
+static void zu_report_tcpext(void)
+{
+	static const char *const names[] = {
+		"PruneCalled", "OfoPruned", "TCPOFOQueue", "TCPOFODrop",
+		"TCPRcvQDrop", "TCPBacklogDrop", "TCPZeroWindowDrop",
+		"TCPRcvCollapsed",
+	};
+	char hdr[4096], val[4096], *hs, *vs, *h, *v;
+	FILE *f = fopen("/proc/net/netstat", "r");
+	size_t i;
+
+	if (!f)
+		return;
+	while (fgets(hdr, sizeof(hdr), f) && fgets(val, sizeof(val), f)) {
+		if (strncmp(hdr, "TcpExt:", 7))
+			continue;
+		printf("# TcpExt:");
+		h = strtok_r(hdr + 7, " \n", &hs);
+		v = strtok_r(val + 7, " \n", &vs);
+		for (; h && v; h = strtok_r(NULL, " \n", &hs),
+			       v = strtok_r(NULL, " \n", &vs))
+			for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+				if (!strcmp(h, names[i]))
+					printf(" %s=%s", h, v);
+		printf("\n");
+	}
+	fclose(f);
+}
+
+/*
+ * What a stalled stream's socket holds: receive memory (with the
+ * out-of-order queue, which SIOCINQ does not count), its window and the
+ * out-of-order packets it saw.
+ */
+static void zu_report_socket(int fd)
+{
+	__u32 mem[SK_MEMINFO_VARS] = { 0 };
+	socklen_t len = sizeof(mem);
+	struct tcp_info ti;
+
+	if (!getsockopt(fd, SOL_SOCKET, SO_MEMINFO, mem, &len))
+		printf("# socket: rmem_alloc=%u rcvbuf=%u backlog=%u drops=%u\n",
+		       mem[SK_MEMINFO_RMEM_ALLOC], mem[SK_MEMINFO_RCVBUF],
+		       mem[SK_MEMINFO_BACKLOG], mem[SK_MEMINFO_DROPS]);
+	memset(&ti, 0, sizeof(ti));
+	len = sizeof(ti);
+	if (!getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len))
+		printf("# tcp_info: state=%u rcv_space=%u rcv_ooopack=%u segs_in=%u last_data_recv=%u ms\n",
+		       ti.tcpi_state, ti.tcpi_rcv_space,
+		       ti.tcpi_rcv_ooopack, ti.tcpi_segs_in,
+		       ti.tcpi_last_data_recv);
+	zu_report_tcpext();
+	if (zu_stall_report)
+		zu_stall_report();
+	fflush(stdout);
+}
+
 struct io_uring_cqe *zu_recv_wait(struct zu_recv *r, int timeout_ms)
 {
 	struct __kernel_timespec ts = {
@@ -743,6 +805,8 @@ struct io_uring_cqe *zu_recv_wait(struct zu_recv *r, int timeout_ms)
 	do {
 		ret = io_uring_wait_cqe_timeout(r->z->ring, &cqe, &ts);
 	} while (ret == -EINTR);
+	if (ret == -ETIME)
+		zu_report_socket(r->fd);
 	if (ret == -ETIME)
 		tst_fail("expected a CQE within %d ms, got none: request %s, %ld bytes waiting in the socket, %llu of %llu bytes received, %zu buffers held (%zu due back), %u refill entries not yet taken (%lu re-arms, %lu -ENOMEM, %lu -ENOSPC)",
 			 timeout_ms, r->armed ? "armed" : "not armed",

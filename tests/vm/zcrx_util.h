@@ -290,6 +290,13 @@ struct io_uring_cqe *zu_wait_cqe(struct io_uring *ring, int timeout_ms);
  * refill entries the kernel has not taken).
  */
 struct io_uring_cqe *zu_recv_wait(struct zu_recv *r, int timeout_ms);
+/*
+ * Before that failure, zu_recv_wait() prints (as "# " lines) the socket's
+ * memory and TCP_INFO, the TcpExt drop and prune counters, then calls
+ * this if set: a test adds what its NIC counts (zv_pair_setup() prints
+ * vB's ethtool -S).
+ */
+extern void (*zu_stall_report)(void);
 
 /* Bytes waiting in a socket's receive queue (SIOCINQ), or -errno. */
 long zu_inq(int fd);

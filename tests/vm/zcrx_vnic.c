@@ -7,11 +7,30 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "zcrx_util.h"
 #include "zcrx_vnic.h"
+
+/* vB's nonzero ethtool -S counters, for zu_recv_wait()'s stall report. */
+static void zv_stall_report(void)
+{
+	struct vn_stats s;
+	unsigned int i;
+
+	if (vn_stats_read(VN_B, &s))
+		return;
+	printf("# %s:", VN_B);
+	for (i = 0; i < s.n; i++)
+		if (s.vals[i])
+			printf(" %s=%llu", s.names[i],
+			       (unsigned long long)s.vals[i]);
+	printf("\n");
+	vn_stats_free(&s);
+}
 
 void zv_pair_setup(struct zv_pair *p)
 {
 	memset(p, 0, sizeof(*p));
+	zu_stall_report = zv_stall_report;
 	vn_pair_create_or_skip(VN_A, VN_B, VN_DEF_QUEUES);
 	p->ifindex = if_nametoindex(VN_B);
 	if (!p->ifindex)

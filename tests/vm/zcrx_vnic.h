@@ -23,7 +23,7 @@ struct zv_pair {
 
 /*
  * Create and configure the pair; skips the test if the kernel has no
- * vnic.
+ * vnic. Sets zu_stall_report to print vB's counters.
  */
 void zv_pair_setup(struct zv_pair *p);
 /* Delete the pair (both ends go); returns 0 or -ENODEV. */
