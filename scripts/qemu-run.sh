@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Boot the x86_64 VM kernel ($BUILD_X86, from scripts/build-x86.sh) under
 # QEMU with an initramfs made here ($OUT/initramfs.cpio.gz: busybox, the
-# static tests of tests/vm, the host's ip and ethtool with their libraries,
+# static tests of tests/vm, the host's ip, ethtool and tc with their libraries,
 # guest-init.sh as /init), and check the result: the KUnit suites built in
 # run at boot (their KTAP is parsed with kunit.py), then the VM tests. The
 # console goes to $OUT/qemu.log, checked with check-klog.sh. Exits non-zero
@@ -84,7 +84,7 @@ initramfs_list() {
 		add_file "/tests/${f##*/}" "$f"
 	done
 	add_file /bin/busybox /bin/busybox
-	for f in /usr/sbin/ip /usr/sbin/ethtool; do
+	for f in /usr/sbin/ip /usr/sbin/ethtool /usr/sbin/tc; do
 		add_file "$f" "$f"
 		for lib in $(ldd "$f" | grep -o '/[^ ]*'); do
 			add_file "$lib" "$lib"
@@ -93,7 +93,7 @@ initramfs_list() {
 	# busybox applet links, except for the tools taken from the host.
 	for applet in $(/bin/busybox --list-full); do
 		case $applet in
-		bin/busybox | */ip | */ethtool) continue ;;
+		bin/busybox | */ip | */ethtool | */tc) continue ;;
 		esac
 		add_dir "$(dirname "/$applet")"
 		links+=("/$applet")

@@ -157,10 +157,14 @@ static void restart(void)
 {
 	const uint64_t total = 16ull * ZU_MIB;
 	struct zv_ifq_info info;
+	long long flap_ms;
 
 	tcase_start(&t, total);
 	zu_recv_until(&t.r, 6 * ZU_MIB);
+	flap_ms = zu_now_ms();
 	vn_sh_or_die("ip link set %s down && ip link set %s up", VN_B, VN_B);
+	printf("# restart: down/up of %s at %llu bytes took %lld ms\n", VN_B,
+	       (unsigned long long)t.r.bytes, zu_now_ms() - flap_ms);
 	zu_recv_all(&t.r);
 	zu_wait_sender(t.snd);
 

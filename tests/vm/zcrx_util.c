@@ -17,6 +17,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "zcrx_util.h"
@@ -321,7 +322,11 @@ struct zu_sender {
 	size_t		chunk;
 	uint64_t	written;
 	int		err;		/* errno of a failed write */
+	bool		closed;		/* fd closed: nothing to report */
 };
+
+/* The sender started last, for zu_recv_wait()'s stall report. */
+static struct zu_sender *zu_last_sender;
 
 static void *zu_sender_main(void *arg)
 {
@@ -354,6 +359,7 @@ static void *zu_sender_main(void *arg)
 	shutdown(s->fd, SHUT_WR);
 out:
 	free(buf);
+	__atomic_store_n(&s->closed, true, __ATOMIC_RELEASE);
 	close(s->fd);
 	return NULL;
 }
@@ -372,12 +378,15 @@ struct zu_sender *zu_start_sender(int tx, uint64_t total, size_t chunk)
 	ret = pthread_create(&s->thread, NULL, zu_sender_main, s);
 	if (ret)
 		tst_fail("expected a sender thread, got %s", strerror(ret));
+	zu_last_sender = s;
 	return s;
 }
 
 void zu_join_sender(struct zu_sender *s)
 {
 	pthread_join(s->thread, NULL);
+	if (zu_last_sender == s)
+		zu_last_sender = NULL;
 	free(s);
 }
 
@@ -723,6 +732,14 @@ struct io_uring_cqe *zu_wait_cqe(struct io_uring *ring, int timeout_ms)
 	return cqe;
 }
 
+long long zu_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
 long zu_inq(int fd)
 {
 	int n;
@@ -764,6 +781,26 @@ static void zu_report_tcpext(void)
 	fclose(f);
 }
 
+/* The sending side of a stalled stream: is it backing off? */
+static void zu_report_sender(void)
+{
+	struct zu_sender *s = zu_last_sender;
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	if (!s || __atomic_load_n(&s->closed, __ATOMIC_ACQUIRE))
+		return;
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(s->fd, IPPROTO_TCP, TCP_INFO, &ti, &len))
+		return;
+	printf("# sender: written=%llu state=%u ca_state=%u retransmits=%u backoff=%u rto=%u us probes=%u unacked=%u lost=%u total_retrans=%u cwnd=%u last_ack_recv=%u ms\n",
+	       (unsigned long long)__atomic_load_n(&s->written, __ATOMIC_RELAXED),
+	       ti.tcpi_state, ti.tcpi_ca_state, ti.tcpi_retransmits,
+	       ti.tcpi_backoff, ti.tcpi_rto, ti.tcpi_probes, ti.tcpi_unacked,
+	       ti.tcpi_lost, ti.tcpi_total_retrans, ti.tcpi_snd_cwnd,
+	       ti.tcpi_last_ack_recv);
+}
+
 /*
  * What a stalled stream's socket holds: receive memory (with the
  * out-of-order queue, which SIOCINQ does not count), its window and the
@@ -786,6 +823,7 @@ static void zu_report_socket(int fd)
 		       ti.tcpi_state, ti.tcpi_rcv_space,
 		       ti.tcpi_rcv_ooopack, ti.tcpi_segs_in,
 		       ti.tcpi_last_data_recv);
+	zu_report_sender();
 	zu_report_tcpext();
 	if (zu_stall_report)
 		zu_stall_report();

@@ -298,6 +298,9 @@ struct io_uring_cqe *zu_recv_wait(struct zu_recv *r, int timeout_ms);
  */
 extern void (*zu_stall_report)(void);
 
+/* CLOCK_MONOTONIC in milliseconds. */
+long long zu_now_ms(void);
+
 /* Bytes waiting in a socket's receive queue (SIOCINQ), or -errno. */
 long zu_inq(int fd);
 

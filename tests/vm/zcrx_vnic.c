@@ -7,8 +7,71 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "netdev_uapi.h"
+#include "nl.h"
 #include "zcrx_util.h"
 #include "zcrx_vnic.h"
+
+/* A u64 attribute the kernel may send in 4 bytes (NLA_UINT). */
+static unsigned long long zv_nla_uint(const struct nlattr *a)
+{
+	unsigned long long v = 0;
+
+	if (!a)
+		return 0;
+	if (nla_len(a) == 4)
+		return nla_u32(a);
+	memcpy(&v, nla_data(a), sizeof(v));
+	return v;
+}
+
+static int zv_pool_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	const struct nlattr *tb[NETDEV_A_PAGE_POOL_MAX + 1];
+	const struct nlattr *attrs;
+	unsigned int ifindex = *(unsigned int *)arg;
+	int len;
+
+	attrs = genl_attrs(nlh, &len);
+	nl_parse(attrs, len, tb, NETDEV_A_PAGE_POOL_MAX);
+	if (!tb[NETDEV_A_PAGE_POOL_ID] || !tb[NETDEV_A_PAGE_POOL_IFINDEX] ||
+	    nla_u32(tb[NETDEV_A_PAGE_POOL_IFINDEX]) != ifindex)
+		return 0;
+	printf("# page pool %u: napi %u, %llu in flight (%llu bytes), detached at %llu%s\n",
+	       nla_u32(tb[NETDEV_A_PAGE_POOL_ID]),
+	       tb[NETDEV_A_PAGE_POOL_NAPI_ID] ?
+	       nla_u32(tb[NETDEV_A_PAGE_POOL_NAPI_ID]) : 0,
+	       zv_nla_uint(tb[NETDEV_A_PAGE_POOL_INFLIGHT]),
+	       zv_nla_uint(tb[NETDEV_A_PAGE_POOL_INFLIGHT_MEM]),
+	       zv_nla_uint(tb[NETDEV_A_PAGE_POOL_DETACH_TIME]),
+	       tb[NETDEV_A_PAGE_POOL_IO_URING] ? ", io_uring" : "");
+	return 0;
+}
+
+/* vB's page pools (netdev netlink), for the stall report. */
+static void zv_pool_report(void)
+{
+	unsigned int ifindex = if_nametoindex(VN_B);
+	struct nl_sock s;
+	struct nl_req r;
+	int family, err;
+
+	if (!ifindex || nl_open(&s))
+		return;
+	family = genl_family_id(&s, NETDEV_FAMILY_NAME);
+	if (family >= 0) {
+		genl_req_init(&r, family, NETDEV_CMD_PAGE_POOL_GET,
+			      NETDEV_FAMILY_VERSION, NLM_F_DUMP);
+		err = nl_run(&s, &r, zv_pool_cb, &ifindex);
+		if (err)
+			printf("# page pools of %s: dump failed: %s\n", VN_B,
+			       strerror(-err));
+	}
+	nl_close(&s);
+}
+
+/* The pair of the last zv_pair_setup(), for the stall report. */
+static struct zv_pair *zv_stall_pair;
 
 /* vB's nonzero ethtool -S counters, for zu_recv_wait()'s stall report. */
 static void zv_stall_report(void)
@@ -25,12 +88,21 @@ static void zv_stall_report(void)
 			       (unsigned long long)s.vals[i]);
 	printf("\n");
 	vn_stats_free(&s);
+	zv_pool_report();
+	/* The sender's side: its qdisc's backlog, vA's counters. */
+	if (zv_stall_pair) {
+		fflush(stdout);
+		vn_ns_sh(&zv_stall_pair->peer,
+			 "tc -s qdisc show dev %s 2>&1 | sed 's/^/# %s: /'; ethtool -S %s 2>&1 | grep -v ': 0$' | tr -s ' \\n' ' ' | sed 's/^/# %s:/'; echo",
+			 VN_A, VN_A, VN_A, VN_A);
+	}
 }
 
 void zv_pair_setup(struct zv_pair *p)
 {
 	memset(p, 0, sizeof(*p));
 	zu_stall_report = zv_stall_report;
+	zv_stall_pair = p;
 	vn_pair_create_or_skip(VN_A, VN_B, VN_DEF_QUEUES);
 	p->ifindex = if_nametoindex(VN_B);
 	if (!p->ifindex)
@@ -48,6 +120,8 @@ int zv_pair_delete(struct zv_pair *p)
 {
 	int ret = vn_pair_delete(VN_B);
 
+	if (zv_stall_pair == p)
+		zv_stall_pair = NULL;
 	vn_ns_close(&p->peer);
 	return ret;
 }
