@@ -13,11 +13,17 @@
  *   RX 10.78.0.2/24  <--- hub --->  TX 10.78.0.1/24
  *
  * Both get tcp-data-split on; IPv6 is off on both, so that only TCP (and
- * ARP) arrives and rx_hdr_split_miss must stay 0 during a stream.
+ * ARP) arrives and rx_hdr_split_miss must stay 0 during a stream; TSO is
+ * off on the sender (QEMU 7.2 turns TSO frames into IP fragments, see
+ * docs/e1000e-packet-split.md).
  *
  * Cases, in this order (killed forks, which must happen before this
  * process has a ring; each other case has a ring and an ifq of its own):
+ * - legacy_stream: tcp-data-split off (the default), a plain TCP stream
+ *   with recv(), every byte checked: the driver's old receive path;
  * - hds_on: tcp-data-split on both NICs, read back;
+ * - hds_page_stream: the same stream with header split and no provider:
+ *   headers copied, payload in page frags, all frames split;
  * - killed: a child receiving zero-copy on the queue gets SIGKILL while it
  *   holds buffers; a new registration on the queue succeeds at once;
  * - zc_stream: 16 MiB with a byte pattern, every byte checked (and again
@@ -341,6 +347,60 @@ static void stream_finish_zc(struct tcase *c, const char *what)
 
 /* Cases */
 
+/* A plain TCP stream to the receiver (recv(), every byte checked). */
+static void plain_stream(const char *what, uint64_t total)
+{
+	long long split0 = stat_of("rx_header_split");
+	long long prov0 = stat_of("rx_provider_bytes");
+	struct timespec t0, t1;
+	struct vn_xfer *x;
+	int lfd, tx, rx;
+	double s;
+
+	lfd = vn_listen(RX_ADDR, PORT);
+	tx = connect_retry(PORT);
+	rx = vn_accept(lfd, 5000);
+	close(lfd);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t.snd = zu_start_sender(tx, total, 64 * 1024);
+	x = vn_recv_start(rx, total, 0);
+	vn_xfer_wait(x, what);
+	zu_wait_sender(t.snd);
+	t.snd = NULL;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	close(rx);
+	s = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	printf("# %s: %llu bytes with recv() in %.2f s (%.1f MiB/s), %lld frames split, %lld bytes in net_iovs\n",
+	       what, (unsigned long long)total, s, total / ZU_MIB / s,
+	       stat_of("rx_header_split") - split0,
+	       stat_of("rx_provider_bytes") - prov0);
+	tst_check(stat_of("rx_provider_bytes") == prov0,
+		  "%s: expected no payload in provider memory without an ifq",
+		  what);
+}
+
+/* tcp-data-split off (the default): the driver's legacy receive path. */
+static void legacy_stream(void)
+{
+	if (hds_get(NULL, rxn.name) != 0)
+		tst_fail("expected tcp-data-split off by default on %s",
+			 rxn.name);
+	plain_stream("legacy_stream", STREAM_LEN / 2);
+}
+
+/* tcp-data-split on, no provider: header split into pages. */
+static void hds_page_stream(void)
+{
+	long long split0 = stat_of("rx_header_split");
+
+	if (!hds_ok)
+		tst_skip("tcp-data-split is not on: hds_on failed");
+	plain_stream("hds_page_stream", STREAM_LEN / 2);
+	tst_check(stat_of("rx_header_split") - split0 >=
+		  (long long)(STREAM_LEN / 2 / 1448),
+		  "expected every data frame of the stream header-split");
+}
+
 static void hds_on(void)
 {
 	int ret;
@@ -494,13 +554,13 @@ static void link_flap(void)
 
 static void ring_resize(void)
 {
-	tcase_start(&t, STREAM_LEN);
+	tcase_start(&t, STREAM_LEN / 2);
 	zu_recv_until(&t.r, 4 * ZU_MIB);
 	vn_sh_or_die("ethtool -G %s rx 512", rxn.name);
 	stream_finish_zc(&t, "ring_resize");
 	vn_sh_or_die("ethtool -G %s rx 256", rxn.name);
 	printf("# ring_resize: %llu bytes zero-copy across ethtool -G %s rx 512\n",
-	       STREAM_LEN, rxn.name);
+	       STREAM_LEN / 2, rxn.name);
 }
 
 /* The netdev of a PCI function, once the driver made it. */
@@ -585,8 +645,44 @@ static void vmpin_back(void)
 			 pinned_base, pinned);
 }
 
-/* A case, then whatever it left closed. */
-#define RUN(fn)	do { TST_CASE(fn); tcase_release(&t); } while (0)
+/*
+ * ZCRX_E1000E_CASES=a,b (on the kernel command line, which gives it to
+ * the tests' environment) runs only those cases (and hds_on); the others
+ * skip.
+ */
+static const char *only_cases;
+
+static void skip_case(void)
+{
+	tst_skip("not in ZCRX_E1000E_CASES=%s", only_cases);
+}
+
+static bool selected(const char *name)
+{
+	const char *p = only_cases;
+	size_t n = strlen(name);
+
+	if (!p || !strcmp(name, "hds_on"))
+		return true;
+	while ((p = strstr(p, name))) {
+		if ((p == only_cases || p[-1] == ',') &&
+		    (p[n] == ',' || !p[n]))
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+/* A case (or its skip), then whatever it left closed. */
+#define CASE(fn)							\
+	do {								\
+		if (selected(#fn)) {					\
+			TST_CASE(fn);					\
+		} else {						\
+			tst_case(#fn, (void (*)(void *))(void (*)(void))skip_case, NULL); \
+		}							\
+	} while (0)
+#define RUN(fn)	do { CASE(fn); tcase_release(&t); } while (0)
 
 int main(void)
 {
@@ -594,6 +690,7 @@ int main(void)
 	int n;
 
 	signal(SIGPIPE, SIG_IGN);
+	only_cases = getenv("ZCRX_E1000E_CASES");
 	n = find_nics(nics);
 	if (n < 2)
 		tst_skip("expected two e1000e NICs (scripts/qemu-run.sh -e), found %d",
@@ -608,18 +705,28 @@ int main(void)
 	if (vn_ns_sh(&peer, "sysctl -qw net.ipv6.conf.default.disable_ipv6=1 net.ipv6.conf.all.disable_ipv6=1 2>/dev/null; true"))
 		tst_fail("expected to turn IPv6 off in the sender's netns");
 	vn_link_netns(txn.name, &peer);
+	/*
+	 * QEMU 7.2's e1000e sends a TSO frame to a peer without a vnet
+	 * header (the hub) as IP fragments, not TCP segments: fragments are
+	 * not split at the TCP payload, and a bound queue drops them. The
+	 * stack segments instead.
+	 */
+	if (vn_ns_sh(&peer, "ethtool -K %s tso off", txn.name))
+		tst_fail("expected ethtool -K %s tso off to work", txn.name);
 	no_ipv6(rxn.name);
 	vn_addr_up(&peer, txn.name, TX_ADDR "/24");
 	vn_addr_up(NULL, rxn.name, RX_ADDR "/24");
 	printf("# receiver %s (%s), sender %s (%s, own netns)\n", rxn.name,
 	       rxn.pci, txn.name, txn.pci);
 
-	tst_plan(8);
+	tst_plan(10);
+	RUN(legacy_stream);
 	RUN(hds_on);
+	RUN(hds_page_stream);
 	RUN(killed);
 	/* zc_stream's ifq stays bound for hds_off_refused */
-	TST_CASE(zc_stream);
-	TST_CASE(hds_off_refused);
+	CASE(zc_stream);
+	CASE(hds_off_refused);
 	tcase_release(&t);
 	RUN(link_flap);
 	RUN(ring_resize);
