@@ -197,6 +197,37 @@ static void link_set(const char *name, bool up)
 	close(s);
 }
 
+/*
+ * Wait for a NIC of ns (NULL: this netns) to be running (carrier on):
+ * e1000e reports carrier a second or two after it comes up, and a header
+ * split change or a ring resize resets it.
+ */
+static void wait_running(const struct vn_ns *ns, const char *name)
+{
+	int s = vn_ns_socket(ns, AF_INET, SOCK_DGRAM), ms;
+	struct ifreq ifr;
+
+	for (ms = 0; ms < 15000; ms += 100) {
+		memset(&ifr, 0, sizeof(ifr));
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+		if (!ioctl(s, SIOCGIFFLAGS, &ifr) &&
+		    (ifr.ifr_flags & IFF_RUNNING)) {
+			close(s);
+			return;
+		}
+		usleep(100 * 1000);
+	}
+	close(s);
+	tst_fail("expected %s to get carrier within 15 s", name);
+}
+
+/* Both NICs running */
+static void wait_links(void)
+{
+	wait_running(NULL, rxn.name);
+	wait_running(&peer, txn.name);
+}
+
 static int hds_set(const struct vn_ns *ns, const char *name, bool on)
 {
 	int ret;
@@ -363,6 +394,18 @@ static void tcase_release(struct tcase *c)
 	c->have_recv = c->have_ring = c->have_ifq = false;
 }
 
+/*
+ * Receive until userspace holds n buffers (refill stops). The device puts
+ * a frame per buffer, so this counts buffers, not bytes; n must leave the
+ * ring enough to get there (the area's buffers less the ring's).
+ */
+static void hold_buffers(struct zu_recv *r, size_t n)
+{
+	r->refill = ZU_REFILL_LAZY;
+	while (zu_held(r) < n && !r->eof)
+		zu_recv_until(r, r->bytes + 1);
+}
+
 /* The whole stream in, the sender done, every byte zero-copy. */
 static void stream_finish_zc(struct tcase *c, const char *what)
 {
@@ -458,6 +501,8 @@ static void hds_on(void)
 	if (stat_of("rx_provider_bytes") < 0 ||
 	    stat_of("rx_hdr_split_miss") < 0)
 		tst_fail("expected the counters rx_provider_bytes and rx_hdr_split_miss");
+	/* the change reset both NICs */
+	wait_links();
 	hds_ok = true;
 }
 
@@ -469,8 +514,7 @@ static void killed_child(int ready_fd)
 	tcase_start(&c, 1024ull * ZU_MIB);
 	zu_recv_until(&c.r, 2 * ZU_MIB);
 	/* hold what comes next: the kill takes buffers userspace holds */
-	c.r.refill = ZU_REFILL_LAZY;
-	zu_recv_until(&c.r, c.r.bytes + AREA_LEN / 4);
+	hold_buffers(&c.r, AREA_LEN / ZU_PAGE / 2);
 	if (write(ready_fd, "r", 1) != 1)
 		_exit(TST_FAIL);
 	pause();
@@ -513,7 +557,7 @@ static void killed(void)
 	close(pfd[1]);
 	close(efd[1]);
 	if (read(pfd[0], &ch, 1) != 1)
-		tst_fail("expected the child to receive 3 MiB zero-copy and hold 1 MiB, it did not: %s",
+		tst_fail("expected the child to receive 2 MiB zero-copy and hold half the buffers, it did not: %s",
 			 tst_child_why(efd[0], msg, sizeof(msg)));
 	kill(pid, SIGKILL);
 	waitpid(pid, &st, 0);
@@ -594,10 +638,7 @@ static void starved(void)
 
 	tcase_start(&t, STREAM_LEN / 2);
 	zu_recv_until(&t.r, ZU_MIB);
-	/* a buffer per frame: count buffers, not bytes */
-	t.r.refill = ZU_REFILL_LAZY;
-	while (zu_held(&t.r) < hold)
-		zu_recv_until(&t.r, t.r.bytes + 1);
+	hold_buffers(&t.r, hold);
 	sleep(2);
 	t.r.refill = ZU_REFILL_EAGER;
 	stream_finish_zc(&t, "starved");
@@ -614,6 +655,7 @@ static void link_flap(void)
 	usleep(200 * 1000);
 	link_set(rxn.name, true);
 	stream_finish_zc(&t, "link_flap");
+	wait_running(NULL, rxn.name);
 	printf("# link_flap: %llu bytes zero-copy across a down/up of %s\n",
 	       STREAM_LEN, rxn.name);
 }
@@ -625,6 +667,7 @@ static void ring_resize(void)
 	vn_sh_or_die("ethtool -G %s rx 512", rxn.name);
 	stream_finish_zc(&t, "ring_resize");
 	vn_sh_or_die("ethtool -G %s rx 256", rxn.name);
+	wait_running(NULL, rxn.name);
 	printf("# ring_resize: %llu bytes zero-copy across ethtool -G %s rx 512\n",
 	       STREAM_LEN / 2, rxn.name);
 }
@@ -659,9 +702,8 @@ static void unbind_rebind(void)
 
 	tcase_start(&t, 1024ull * ZU_MIB);
 	zu_recv_until(&t.r, 4 * ZU_MIB);
-	/* hold what comes next: ~700 of the 1024 buffers, one per frame */
-	t.r.refill = ZU_REFILL_LAZY;
-	zu_recv_until(&t.r, t.r.bytes + AREA_LEN / 4);
+	/* hold what comes next: half the buffers */
+	hold_buffers(&t.r, AREA_LEN / ZU_PAGE / 2);
 
 	ret = write_file(DRV_DIR "/unbind", rxn.pci);
 	if (ret)
@@ -693,6 +735,7 @@ static void unbind_rebind(void)
 		tst_fail("expected tcp-data-split on on the new %s, got %s",
 			 rxn.name, zu_errname(ret));
 	vn_addr_up(NULL, rxn.name, RX_ADDR "/24");
+	wait_running(NULL, rxn.name);
 
 	tcase_start(&t, STREAM_LEN / 4);
 	stream_finish_zc(&t, "rebind");
@@ -782,6 +825,7 @@ int main(void)
 	no_ipv6(rxn.name);
 	vn_addr_up(&peer, txn.name, TX_ADDR "/24");
 	vn_addr_up(NULL, rxn.name, RX_ADDR "/24");
+	wait_links();
 	printf("# receiver %s (%s), sender %s (%s, own netns)\n", rxn.name,
 	       rxn.pci, txn.name, txn.pci);
 
