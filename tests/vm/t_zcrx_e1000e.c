@@ -37,6 +37,8 @@
  * - link_flap: the receiving NIC goes down and up mid-stream (its page
  *   pool goes and a new one takes provider memory again); the stream
  *   completes, all of it zero-copy;
+ * - jumbo: MTU 9000 on both NICs while bound (three payload buffers per
+ *   descriptor), a stream zero-copy, no multi-descriptor drop, back to 1500;
  * - ring_resize: ethtool -G rx 512 mid-stream (a new ring and pool from
  *   the provider), the stream completes zero-copy, the ring goes back to
  *   256;
@@ -226,6 +228,21 @@ static void wait_links(void)
 {
 	wait_running(NULL, rxn.name);
 	wait_running(&peer, txn.name);
+}
+
+/* SIOCSIFMTU on a NIC of ns (NULL: this netns). */
+static void set_mtu(const struct vn_ns *ns, const char *name, int mtu)
+{
+	int s = vn_ns_socket(ns, AF_INET, SOCK_DGRAM);
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	ifr.ifr_mtu = mtu;
+	if (ioctl(s, SIOCSIFMTU, &ifr))
+		tst_fail("expected MTU %d on %s, got %s", mtu, name,
+			 strerror(errno));
+	close(s);
 }
 
 static int hds_set(const struct vn_ns *ns, const char *name, bool on)
@@ -660,6 +677,41 @@ static void link_flap(void)
 	       STREAM_LEN, rxn.name);
 }
 
+/*
+ * MTU 9000 on both NICs while the ifq is bound: the receiver goes down
+ * and up, its descriptors take three payload buffers each (a frame's
+ * payload spans three net_iovs), the stream arrives zero-copy without a
+ * multi-descriptor drop; then back to 1500, still bound.
+ */
+static void jumbo(void)
+{
+	long long multi0 = stat_of("rx_multi_desc_drops");
+	long long split0 = stat_of("rx_header_split");
+	long long split;
+
+	if (!hds_ok)
+		tst_skip("tcp-data-split is not on: hds_on failed");
+	tcase_init(&t);
+	bind_ifq_or_die(&t);
+	set_mtu(NULL, rxn.name, 9000);
+	set_mtu(&peer, txn.name, 9000);
+	wait_links();
+	stream_start(&t, STREAM_LEN / 2);
+	stream_finish_zc(&t, "jumbo");
+	split = stat_of("rx_header_split") - split0;
+	tst_check(stat_of("rx_multi_desc_drops") == multi0,
+		  "expected no multi-descriptor drops at MTU 9000, got %lld",
+		  stat_of("rx_multi_desc_drops") - multi0);
+	tst_check(split > 0 && split < (long long)(STREAM_LEN / 2 / 4096),
+		  "expected frames of more than a page at MTU 9000: %lld frames split for %llu bytes",
+		  split, STREAM_LEN / 2);
+	printf("# jumbo: %llu bytes zero-copy at MTU 9000 in %lld frames, %lu CQEs\n",
+	       STREAM_LEN / 2, split, t.r.cqes);
+	set_mtu(NULL, rxn.name, 1500);
+	set_mtu(&peer, txn.name, 1500);
+	wait_links();
+}
+
 static void ring_resize(void)
 {
 	tcase_start(&t, STREAM_LEN / 2);
@@ -829,7 +881,7 @@ int main(void)
 	printf("# receiver %s (%s), sender %s (%s, own netns)\n", rxn.name,
 	       rxn.pci, txn.name, txn.pci);
 
-	tst_plan(11);
+	tst_plan(12);
 	RUN(legacy_stream);
 	RUN(hds_on);
 	RUN(hds_page_stream);
@@ -840,6 +892,7 @@ int main(void)
 	tcase_release(&t);
 	RUN(starved);
 	RUN(link_flap);
+	RUN(jumbo);
 	RUN(ring_resize);
 	RUN(unbind_rebind);
 	RUN(vmpin_back);
