@@ -34,6 +34,8 @@
  * - starved: userspace holds 3/4 of the area and stops reading, the ring
  *   runs dry; held buffers stay unchanged; once returned, the stream
  *   completes zero-copy;
+ * - example_server: examples/zcrx_server bound to the queue and
+ *   examples/tcp_sender: its summary counts every byte zero-copy;
  * - link_flap: the receiving NIC goes down and up mid-stream (its page
  *   pool goes and a new one takes provider memory again); the stream
  *   completes, all of it zero-copy;
@@ -664,6 +666,49 @@ static void starved(void)
 	       stat_of("rx_no_buffer_count") - nobuf0);
 }
 
+/*
+ * The upstream-style example server (examples/zcrx_server, built beside
+ * the tests) bound to the queue, examples/tcp_sender in the sender's
+ * netns: its summary line must count every byte zero-copy.
+ */
+static void example_server(void)
+{
+	const unsigned long long bytes = STREAM_LEN / 2;
+	unsigned long long zc = 0, cp = 0;
+	char exe[PATH_MAX], dir[PATH_MAX];
+	const char *line, *summary;
+	ssize_t n;
+	int ret;
+
+	if (!hds_ok)
+		tst_skip("tcp-data-split is not on: hds_on failed");
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		tst_fail("expected /proc/self/exe");
+	exe[n] = '\0';
+	snprintf(dir, sizeof(dir), "%s", dirname(exe));
+	if (access("/usr/bin/nsenter", X_OK) && access("/bin/nsenter", X_OK) &&
+	    access("/usr/sbin/nsenter", X_OK))
+		tst_skip("no nsenter to start the sender in its netns");
+	ret = vn_sh_out("%s/zcrx_server -i %s -q 0 -p %d -c 1 -a 4 -b %s -t 60 >/tmp/zs.out 2>&1 & srv=$!; "
+			"nsenter --net=%s %s/tcp_sender -c 1 -b %llu -w 20 %s %d >/tmp/ts.out 2>&1; snd=$?; "
+			"wait $srv; rc=$?; cat /tmp/zs.out /tmp/ts.out; [ $snd = 0 ] && exit $rc; exit 9",
+			dir, rxn.name, PORT, RX_ADDR, peer.path, dir, bytes,
+			RX_ADDR, PORT);
+	summary = strstr(vn_out, "zcrx_server: conns=");
+	if (ret || !summary)
+		tst_fail("expected zcrx_server and tcp_sender to exit 0, got %d: %s",
+			 ret, vn_out_line());
+	printf("# example_server: %.*s\n", (int)strcspn(summary, "\n"),
+	       summary);
+	line = strstr(summary, "zc_bytes=");
+	if (!line || sscanf(line, "zc_bytes=%llu copy_bytes=%llu", &zc, &cp) != 2)
+		tst_fail("expected zc_bytes= and copy_bytes= in zcrx_server's summary");
+	tst_check(zc == bytes && !cp,
+		  "expected zcrx_server to receive all %llu bytes zero-copy, got zc_bytes=%llu copy_bytes=%llu",
+		  bytes, zc, cp);
+}
+
 static void link_flap(void)
 {
 	tcase_start(&t, STREAM_LEN);
@@ -881,7 +926,7 @@ int main(void)
 	printf("# receiver %s (%s), sender %s (%s, own netns)\n", rxn.name,
 	       rxn.pci, txn.name, txn.pci);
 
-	tst_plan(12);
+	tst_plan(13);
 	RUN(legacy_stream);
 	RUN(hds_on);
 	RUN(hds_page_stream);
@@ -891,6 +936,7 @@ int main(void)
 	CASE(hds_off_refused);
 	tcase_release(&t);
 	RUN(starved);
+	RUN(example_server);
 	RUN(link_flap);
 	RUN(jumbo);
 	RUN(ring_resize);
