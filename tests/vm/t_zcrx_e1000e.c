@@ -31,6 +31,9 @@
  *   the driver's rx_provider_bytes at least the stream, no split misses;
  * - hds_off_refused: turning tcp-data-split off while the ifq is bound is
  *   refused with -EINVAL (ethtool netlink and the driver), it stays on;
+ * - icmp_miss: still bound, a ping is split after its IP header, its ICMP
+ *   message in a net_iov: dropped and counted (rx_hdr_split_miss), no
+ *   answer (with pages, in hds_page_stream, ping works);
  * - starved: userspace holds 3/4 of the area and stops reading, the ring
  *   runs dry; held buffers stay unchanged; once returned, the stream
  *   completes zero-copy;
@@ -499,6 +502,9 @@ static void hds_page_stream(void)
 	tst_check(stat_of("rx_header_split") - split0 >=
 		  (long long)(STREAM_LEN / 2 / 1448),
 		  "expected every data frame of the stream header-split");
+	/* split after the IP header, the ICMP message in a page: received */
+	tst_check(!vn_ns_sh(&peer, "ping -c 2 -W 2 %s >/dev/null", RX_ADDR),
+		  "expected ping to work with header split and no provider");
 }
 
 static void hds_on(void)
@@ -649,6 +655,25 @@ static void hds_off_refused(void)
  * (recheck) while the device has none to write; once they go back the
  * ring is refilled and the stream completes, all of it zero-copy.
  */
+/*
+ * Still bound (zc_stream's ifq): an ICMP echo is split after its IP
+ * header, so the ICMP message lands in a net_iov, which nothing may
+ * read: the driver drops the frame and counts it, ping gets no answer.
+ */
+static void icmp_miss(void)
+{
+	long long miss0 = stat_of("rx_hdr_split_miss"), miss;
+	int ret;
+
+	if (!t.have_ifq)
+		tst_skip("no bound ifq: zc_stream failed");
+	ret = vn_ns_sh(&peer, "ping -c 2 -W 1 %s >/dev/null", RX_ADDR);
+	miss = stat_of("rx_hdr_split_miss") - miss0;
+	tst_check(ret && miss >= 2,
+		  "expected pings to a bound queue dropped and counted as split misses, got ping status %d and %lld misses",
+		  ret, miss);
+}
+
 static void starved(void)
 {
 	long long nobuf0 = stat_of("rx_no_buffer_count");
@@ -926,7 +951,7 @@ int main(void)
 	printf("# receiver %s (%s), sender %s (%s, own netns)\n", rxn.name,
 	       rxn.pci, txn.name, txn.pci);
 
-	tst_plan(13);
+	tst_plan(14);
 	RUN(legacy_stream);
 	RUN(hds_on);
 	RUN(hds_page_stream);
@@ -934,6 +959,7 @@ int main(void)
 	/* zc_stream's ifq stays bound for hds_off_refused */
 	CASE(zc_stream);
 	CASE(hds_off_refused);
+	CASE(icmp_miss);
 	tcase_release(&t);
 	RUN(starved);
 	RUN(example_server);
