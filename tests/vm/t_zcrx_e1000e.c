@@ -42,6 +42,8 @@
  * - link_flap: the receiving NIC goes down and up mid-stream (its page
  *   pool goes and a new one takes provider memory again); the stream
  *   completes, all of it zero-copy;
+ * - bind_down: an ifq bound while the receiving NIC is down, then up: the
+ *   stream is zero-copy;
  * - jumbo: MTU 9000 on both NICs while bound (three payload buffers per
  *   descriptor), a stream zero-copy, no multi-descriptor drop, back to 1500;
  * - ring_resize: ethtool -G rx 512 mid-stream (a new ring and pool from
@@ -748,6 +750,24 @@ static void link_flap(void)
 }
 
 /*
+ * Bound while the receiving NIC is down: the driver's queue memory is
+ * made (taking the provider) and freed again, and the pools of the next
+ * open take the provider; the stream after the up is zero-copy.
+ */
+static void bind_down(void)
+{
+	if (!hds_ok)
+		tst_skip("tcp-data-split is not on: hds_on failed");
+	tcase_init(&t);
+	link_set(rxn.name, false);
+	bind_ifq_or_die(&t);
+	link_set(rxn.name, true);
+	wait_running(NULL, rxn.name);
+	stream_start(&t, STREAM_LEN / 4);
+	stream_finish_zc(&t, "bind_down");
+}
+
+/*
  * MTU 9000 on both NICs while the ifq is bound: the receiver goes down
  * and up, its descriptors take three payload buffers each (a frame's
  * payload spans three net_iovs), the stream arrives zero-copy without a
@@ -951,7 +971,7 @@ int main(void)
 	printf("# receiver %s (%s), sender %s (%s, own netns)\n", rxn.name,
 	       rxn.pci, txn.name, txn.pci);
 
-	tst_plan(14);
+	tst_plan(15);
 	RUN(legacy_stream);
 	RUN(hds_on);
 	RUN(hds_page_stream);
@@ -964,6 +984,7 @@ int main(void)
 	RUN(starved);
 	RUN(example_server);
 	RUN(link_flap);
+	RUN(bind_down);
 	RUN(jumbo);
 	RUN(ring_resize);
 	RUN(unbind_rebind);
