@@ -7,7 +7,8 @@
 # `make` prints that list instead of starting a build.
 
 .PHONY: help demo test setup tree patches checkpatch kunit uml-test \
-	qemu-test x86 kcsan bench check-versions check-bisect clean-cache
+	qemu-test qemu-e1000e x86 kcsan bench check-versions check-bisect \
+	clean-cache
 
 ## help: list the targets (what plain `make` does)
 help:
@@ -57,6 +58,11 @@ x86: setup
 ## qemu-test: boot the x86_64 kernel under QEMU: KUnit at boot, the VM tests
 qemu-test: x86
 	@scripts/qemu-run.sh
+
+## qemu-e1000e: zero copy on two emulated e1000e NICs behind an IOMMU (QEMU)
+qemu-e1000e: x86
+	@scripts/qemu-run.sh -n -e -l qemu-e1000e -k zcrx.timeout=600 \
+		-f 't_zcrx_e1000e*'
 
 ## kcsan: the 2-CPU stress and vnic zcrx tests on a KCSAN x86_64 kernel (not in CI)
 kcsan: setup

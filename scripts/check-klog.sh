@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Check a VM console log (UML or QEMU) for kernel error reports: KASAN,
-# lockdep, kmemleak, WARN/BUG/oops/panic, UBSAN, refcount, stalls.
+# lockdep, kmemleak, WARN/BUG/oops/panic, UBSAN, refcount, stalls, and
+# IOMMU (DMAR) faults.
 #
 # Usage: scripts/check-klog.sh LOG
 # Exits 0 if the log is clean; else prints the offending lines (with their
@@ -23,6 +24,11 @@ BAD=(
 	'unreferenced object 0x'
 	'self-detected stall' 'detected stalls on CPU'
 	'blocked for more than [0-9]+ seconds'
+	# IOMMU faults (a device DMA to an unmapped or stale address), not
+	# the DMAR and iommu boot banners: VT-d's fault record and its
+	# handler line, AMD-Vi's page fault event.
+	'DMAR: DRHD: handling fault' 'DMAR: \[(DMA (Read|Write)|INTR-REMAP)'
+	'\[fault reason 0x' 'IO_PAGE_FAULT'
 )
 
 # Benign lines that a pattern above would match.

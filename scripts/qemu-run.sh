@@ -9,12 +9,18 @@
 # on any failure; the last line printed is the VMTESTS line.
 #
 # Usage: scripts/qemu-run.sh [-t SECONDS] [-f GLOB] [-a tcg|kvm|auto]
-#                             [-k ARGS] [-l NAME] [-n]
+#                             [-k ARGS] [-l NAME] [-n] [-e]
 #   -t  time limit of the whole boot (default 900)
 #   -f  run only the VM tests matching GLOB (e.g. 't_netdev*')
 #   -k  more kernel parameters (e.g. swiotlb=force)
 #   -l  console log $OUT/NAME.log (default qemu)
 #   -n  no KUnit at boot (kunit.enable=0), VM tests only
+#   -e  two e1000e NICs (QEMU's 82574) joined back to back by a QEMU hub,
+#       behind an emulated Intel IOMMU (intel-iommu, no interrupt
+#       remapping) that the guest runs in strict mode (intel_iommu=on
+#       iommu.strict=1): every device DMA is translated, and a write to
+#       an unmapped or stale buffer is a DMAR fault in the log, which
+#       check-klog.sh fails on (tests/vm/t_zcrx_e1000e.c)
 #   -a  accelerator (default auto: KVM only if /dev/kvm exists and a probe
 #       boot with it works, the result cached in $OUT/kvm-probe; else TCG)
 . "$(dirname "$0")/lib.sh"
@@ -26,7 +32,8 @@ accel=${ZCRX_ACCEL:-auto}
 kargs=
 logname=qemu
 kunit=1
-while getopts t:f:a:k:l:n opt; do
+e1000e=0
+while getopts t:f:a:k:l:ne opt; do
 	case $opt in
 	t) tmo=$OPTARG ;;
 	f) filter=$OPTARG ;;
@@ -34,10 +41,22 @@ while getopts t:f:a:k:l:n opt; do
 	k) kargs=$OPTARG ;;
 	l) logname=$OPTARG ;;
 	n) kunit=0 ;;
-	*) die "usage: $0 [-t SECONDS] [-f GLOB] [-a tcg|kvm|auto] [-k ARGS] [-l NAME] [-n]" ;;
+	e) e1000e=1 ;;
+	*) die "usage: $0 [-t SECONDS] [-f GLOB] [-a tcg|kvm|auto] [-k ARGS] [-l NAME] [-n] [-e]" ;;
 	esac
 done
 [ "$kunit" = 1 ] || kargs="kunit.enable=0 $kargs"
+
+# The NICs of -e: the IOMMU first (it must exist before the devices it
+# translates for), then one hub with a port per NIC, so what one sends
+# the other receives.
+devs=(-nic none)
+if [ "$e1000e" = 1 ]; then
+	devs+=(-device intel-iommu,intremap=off
+	       -netdev hubport,id=e1k0,hubid=7 -device e1000e,netdev=e1k0,mac=52:54:00:7a:00:01
+	       -netdev hubport,id=e1k1,hubid=7 -device e1000e,netdev=e1k1,mac=52:54:00:7a:00:02)
+	kargs="intel_iommu=on iommu.strict=1 $kargs"
+fi
 
 kernel=$BUILD_X86/arch/x86/boot/bzImage
 [ -f "$kernel" ] || die "no x86_64 kernel at $kernel: run scripts/build-x86.sh"
@@ -176,7 +195,7 @@ msg "booting $kernel under QEMU ($accel), console log: $log"
 start=$SECONDS
 rc=0
 vm_run_logged "$tmo" "$log" qemu-system-x86_64 -accel "$accel" -machine q35 \
-	-cpu "$cpu" -m 2G -smp 2 -nographic -no-reboot -nic none \
+	-cpu "$cpu" -m 2G -smp 2 -nographic -no-reboot "${devs[@]}" \
 	-kernel "$kernel" -initrd "$initrd" \
 	-append "console=ttyS0 panic=-1 zcrx.tests=/tests zcrx.filter=$filter zcrx.halt=reboot $kargs" ||
 	rc=$?
