@@ -6,8 +6,9 @@
 #
 #   init netns                              its own netns
 #   vA 10.77.0.1 (tcp_sender)  --vnic-->  vB 10.77.0.2, 4 rx queues, header split
-#                                            RSS: queue 0 only
+#                                            zcrx-nic-setup vB 9000 1:
 #                                            tcp dport 9000 -> queue 1: zcrx_server -i vB -q 1
+#                                            RSS: queues 0, 2, 3
 #                                            tcp dport 9001 -> queue 2: copy_receiver
 #
 # Both receivers get the same traffic (2 connections, VNIC_DEMO_BYTES each,
@@ -86,7 +87,7 @@ zc_bytes=$rx_bytes zc_zc=$zc zc_cp=$cp zc_prov=$prov zc_pkts=$pkts
 zc_hds=$hdsp zc_nobuf=$nobuf
 echo "vnic-demo: == io_uring zero-copy receive on a header-split NIC (vnic) =="
 echo "vnic-demo: pair: $VNIC_TX $VNIC_TX_ADDR (tcp_sender, init netns) -> $VNIC_RX $VNIC_RX_ADDR (receivers, own netns), tcp-data-split ${hds:-?}"
-echo "vnic-demo: steering: RSS over rx queue 0 only; tcp dport 9000 -> rx queue 1 (zcrx ifq bound), 9001 -> rx queue 2 (ordinary pages)"
+echo "vnic-demo: steering: zcrx-nic-setup $VNIC_RX 9000 1 (tcp4/tcp6 dport 9000 -> rx queue 1, zcrx ifq bound; RSS off queue 1); 9001 -> rx queue 2 (ordinary pages)"
 echo "vnic-demo: traffic: $conns connections x $bytes, ${msg} send()s, each receiver checks every byte"
 echo "vnic-demo: receiver       queue      MiB    MiB/s CPU s/GiB zerocopy MiB copied MiB provider MiB    DMA ms"
 line "recv-zc" 1

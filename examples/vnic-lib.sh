@@ -17,6 +17,7 @@ VNIC_TX_ADDR=10.77.0.1
 VNIC_RX_ADDR=10.77.0.2
 VNIC_NSPID=
 RXNS=
+VNIC_TMP=
 
 # iproute2's ip: busybox sh (and nsenter) run their own ip applet for a
 # bare "ip" whatever PATH says, and it knows no vnic.
@@ -24,6 +25,16 @@ IP=ip
 for _p in /usr/sbin/ip /sbin/ip /usr/bin/ip /bin/ip; do
 	if [ -x "$_p" ] && "$_p" -V 2>/dev/null | grep -q iproute2; then
 		IP=$_p
+		break
+	fi
+done
+
+# zcrx-nic-setup, the NIC setup of a zcrx flow: beside the scripts in the
+# VM (examples/Makefile installs it there), in scripts/ of the source tree.
+VNIC_NIC_SETUP=
+for _p in "$VNIC_BIN/zcrx-nic-setup" "$VNIC_BIN/../scripts/zcrx-nic-setup"; do
+	if [ -x "$_p" ]; then
+		VNIC_NIC_SETUP=$_p
 		break
 	fi
 done
@@ -38,6 +49,7 @@ vnic_msg() {
 # $1: a scratch directory.
 vnic_setup() {
 	_d=$1
+	VNIC_TMP=$1
 	"$IP" link del "$VNIC_TX" 2>/dev/null
 	unshare -n sleep 1000000 &
 	VNIC_NSPID=$!
@@ -117,11 +129,23 @@ vnic_mtu() {
 		$RXNS "$IP" link set "$VNIC_RX" mtu "$1"
 }
 
-# Receive-side steering: RSS over queue 0 only, then TCP dport $1 -> queue
-# $2, dport $3 -> queue $4 ... (ethtool 6.1 exits 0 even when the kernel
-# refuses a rule, so its words are read.)
+# Receive-side steering. The zcrx flow, TCP dport $1 -> queue $2, is set up
+# by zcrx-nic-setup (header split on, tcp4 and tcp6 rules, RSS off queue
+# $2), whose lines are printed; its state file goes to the scratch
+# directory, not to /run (the host's under UML). The other flows, dport $3
+# -> queue $4 ..., get plain ntuple rules (ethtool 6.1 exits 0 even when
+# the kernel refuses a rule, so its words are read).
 vnic_steer() {
-	$RXNS ethtool -X "$VNIC_RX" equal 1 || return 1
+	if [ -z "$VNIC_NIC_SETUP" ]; then
+		vnic_msg "no zcrx-nic-setup in $VNIC_BIN nor in $VNIC_BIN/../scripts"
+		return 1
+	fi
+	ZCRX_NIC_SETUP_STATE=$VNIC_TMP $RXNS "$VNIC_NIC_SETUP" "$VNIC_RX" \
+		"$1" "$2" >"$VNIC_TMP/nic-setup.out" 2>&1
+	_rc=$?
+	sed "s/^/${VNIC_PROG:-vnic}: /" "$VNIC_TMP/nic-setup.out"
+	[ "$_rc" -eq 0 ] || return 1
+	shift 2
 	while [ $# -ge 2 ]; do
 		_out=$($RXNS ethtool -N "$VNIC_RX" flow-type tcp4 \
 			dst-port "$1" action "$2" 2>&1)
