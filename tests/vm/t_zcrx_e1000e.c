@@ -53,6 +53,10 @@
  * - ring_resize: ethtool -G rx 512 mid-stream (a new ring and pool from
  *   the provider), the stream completes zero-copy, the ring goes back to
  *   256;
+ * - busy_poll: the ring busy-polls the NIC's NAPI (IORING_REGISTER_NAPI)
+ *   while ring resizes reset the NIC twice mid-stream: NAPI is off, not
+ *   just idle, while a reset cleans and fills the ring; the stream
+ *   completes zero-copy;
  * - unbind_rebind: the driver is unbound from the receiving NIC
  *   (/sys/bus/pci/drivers/e1000e/unbind) mid-stream while userspace holds
  *   buffers; they stay readable and unchanged and go back; the ring goes,
@@ -78,6 +82,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -851,6 +856,37 @@ static void ring_resize(void)
 }
 
 /* The netdev of a PCI function, once the driver made it. */
+/* struct io_uring_napi of 6.12, for IORING_REGISTER_NAPI (liburing 2.6+) */
+struct napi_reg {
+	uint32_t	busy_poll_to;	/* us */
+	uint8_t		prefer_busy_poll;
+	uint8_t		pad[3];
+	uint64_t	resv;
+};
+
+#define REGISTER_NAPI	27
+
+static void busy_poll(void)
+{
+	struct napi_reg napi = { .busy_poll_to = 200, .prefer_busy_poll = 1 };
+	int ret;
+
+	tcase_start(&t, STREAM_LEN / 2);
+	ret = syscall(__NR_io_uring_register, t.ring.ring_fd, REGISTER_NAPI,
+		      &napi, 1);
+	if (ret)
+		tst_fail("expected IORING_REGISTER_NAPI to work, got %s",
+			 zu_errname(-errno));
+	zu_recv_until(&t.r, 2 * ZU_MIB);
+	vn_sh_or_die("ethtool -G %s rx 512", rxn.name);
+	zu_recv_until(&t.r, 5 * ZU_MIB);
+	vn_sh_or_die("ethtool -G %s rx 256", rxn.name);
+	stream_finish_zc(&t, "busy_poll");
+	wait_running(NULL, rxn.name);
+	printf("# busy_poll: %llu bytes zero-copy, the ring busy-polling NAPI across two resets of %s\n",
+	       STREAM_LEN / 2, rxn.name);
+}
+
 static int nic_of_pci(const char *pci, struct nic *n, int ms)
 {
 	char path[PATH_MAX];
@@ -1024,6 +1060,7 @@ int main(void)
 	RUN(bind_down);
 	RUN(jumbo);
 	RUN(ring_resize);
+	RUN(busy_poll);
 	RUN(unbind_rebind);
 	RUN(vmpin_back);
 
