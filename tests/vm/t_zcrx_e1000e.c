@@ -42,10 +42,6 @@
  * - link_flap: the receiving NIC goes down and up mid-stream (its page
  *   pool goes and a new one takes provider memory again); the stream
  *   completes, all of it zero-copy;
- * - csum_off: rx checksum offload off mid-stream: the device verifies no
- *   TCP checksum and the stack may not read a net_iov to do it, so data
- *   frames are dropped and counted (rx_csum_unverified_drops), no WARN;
- *   offload on again, the stream completes zero-copy;
  * - bind_down: an ifq bound while the receiving NIC is down, then up: the
  *   stream is zero-copy;
  * - jumbo: MTU 9000 on both NICs while bound (three payload buffers per
@@ -759,38 +755,6 @@ static void link_flap(void)
 }
 
 /*
- * rx checksum offload off while bound (a reset: the queue restarts): no
- * TCP checksum verified, so no data frame may go up with its payload in
- * a net_iov; they are dropped and counted, and the stream resumes once
- * offload is back on.
- */
-static void csum_off(void)
-{
-	long long drops0 = stat_of("rx_csum_unverified_drops"), drops;
-	int ret;
-
-	tcase_start(&t, STREAM_LEN / 4);
-	zu_recv_until(&t.r, 256 * 1024);
-	ret = vn_sh("ethtool -K %s rx off", rxn.name);
-	if (ret)
-		tst_fail("expected ethtool -K %s rx off to work, got status %d",
-			 rxn.name, ret);
-	wait_running(NULL, rxn.name);
-	sleep(2);
-	drops = stat_of("rx_csum_unverified_drops") - drops0;
-	ret = vn_sh("ethtool -K %s rx on", rxn.name);
-	tst_check(!ret, "expected ethtool -K %s rx on to work, got status %d",
-		  rxn.name, ret);
-	stream_finish_zc(&t, "csum_off");
-	wait_running(NULL, rxn.name);
-	tst_check(drops > 0,
-		  "expected data frames with unverified checksums dropped and counted (rx_csum_unverified_drops) while rx checksum offload was off, got %lld",
-		  drops);
-	printf("# csum_off: %lld frames dropped unverified in 2 s with rx off, then %llu bytes zero-copy\n",
-	       drops, STREAM_LEN / 4);
-}
-
-/*
  * Bound while the receiving NIC is down: the driver's queue memory is
  * made (taking the provider) and freed again, and the pools of the next
  * open take the provider; the stream after the up is zero-copy.
@@ -1056,7 +1020,6 @@ int main(void)
 	RUN(starved);
 	RUN(example_server);
 	RUN(link_flap);
-	RUN(csum_off);
 	RUN(bind_down);
 	RUN(jumbo);
 	RUN(ring_resize);
