@@ -113,8 +113,7 @@ struct tcase {
 	struct zu_sender	*snd;
 	int			lfd, rx, tx_dup;
 	bool			have_ring, have_ifq, have_recv;
-	pid_t			child;
-	int			ready_fd, err_fd;
+	struct zu_child		child;		/* killed's receiver */
 };
 
 static struct tcase t;
@@ -340,7 +339,8 @@ static int accept_diag(int lfd, int ms)
 static void tcase_init(struct tcase *c)
 {
 	memset(c, 0, sizeof(*c));
-	c->lfd = c->rx = c->tx_dup = c->ready_fd = c->err_fd = -1;
+	c->lfd = c->rx = c->tx_dup = -1;
+	zu_child_init(&c->child);
 }
 
 static int bind_ifq(struct tcase *c)
@@ -392,15 +392,7 @@ static void tcase_start(struct tcase *c, uint64_t total)
 /* Close what the case has (a sender left blocked is unblocked first). */
 static void tcase_release(struct tcase *c)
 {
-	if (c->child > 0) {
-		kill(c->child, SIGKILL);
-		waitpid(c->child, NULL, 0);
-	}
-	c->child = 0;
-	if (c->ready_fd >= 0)
-		close(c->ready_fd);
-	if (c->err_fd >= 0)
-		close(c->err_fd);
+	zu_child_close(&c->child);
 	if (c->snd) {
 		if (c->tx_dup >= 0)
 			shutdown(c->tx_dup, SHUT_RDWR);
@@ -415,7 +407,7 @@ static void tcase_release(struct tcase *c)
 		close(c->rx);
 	if (c->lfd >= 0)
 		close(c->lfd);
-	c->ready_fd = c->err_fd = c->rx = c->lfd = c->tx_dup = -1;
+	c->rx = c->lfd = c->tx_dup = -1;
 	if (c->have_ring)
 		io_uring_queue_exit(&c->ring);
 	if (c->have_ifq)
@@ -539,7 +531,7 @@ static void hds_on(void)
 }
 
 /* The child: receive on the queue until killed. */
-static void killed_child(int ready_fd)
+static void killed_child(void *unused __attribute__((unused)), int ready_fd)
 {
 	struct tcase c;
 
@@ -555,45 +547,19 @@ static void killed_child(int ready_fd)
 
 static void killed(void)
 {
-	int pfd[2], efd[2], st, ret;
-	char ch, msg[512];
-	pid_t pid;
+	const char *why;
+	char msg[512];
+	int st, ret;
 
 	if (!hds_ok)
 		tst_skip("tcp-data-split is not on: hds_on failed");
 	tcase_init(&t);
-	if (pipe(pfd))
-		tst_fail("expected a pipe");
-	t.ready_fd = pfd[0];
-	if (pipe(efd)) {
-		close(pfd[1]);
-		tst_fail("expected a pipe");
-	}
-	t.err_fd = efd[0];
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		close(pfd[1]);
-		close(efd[1]);
-		tst_fail("expected fork() to work");
-	}
-	if (!pid) {
-		close(pfd[0]);
-		close(efd[0]);
-		if (dup2(efd[1], STDERR_FILENO) < 0)
-			_exit(TST_FAIL);
-		close(efd[1]);
-		killed_child(pfd[1]);
-	}
-	t.child = pid;
-	close(pfd[1]);
-	close(efd[1]);
-	if (read(pfd[0], &ch, 1) != 1)
+	zu_child_start(&t.child, killed_child, NULL);
+	why = zu_child_ready(&t.child, msg, sizeof(msg));
+	if (why)
 		tst_fail("expected the child to receive 2 MiB zero-copy and hold half the buffers, it did not: %s",
-			 tst_child_why(efd[0], msg, sizeof(msg)));
-	kill(pid, SIGKILL);
-	waitpid(pid, &st, 0);
-	t.child = 0;
+			 why);
+	st = zu_child_kill(&t.child);
 	if (!WIFSIGNALED(st))
 		tst_fail("expected the child to die of SIGKILL, status %#x", st);
 

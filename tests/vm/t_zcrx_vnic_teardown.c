@@ -43,8 +43,7 @@ struct tcase {
 	long			pinned_before;
 	/* what there is to close */
 	bool			have_pair, have_ring, have_ifq, have_recv;
-	pid_t			child;
-	int			ready_fd, err_fd;	/* pipes from it */
+	struct zu_child		child;		/* killed's receiver */
 };
 
 static struct tcase t;
@@ -52,7 +51,8 @@ static struct tcase t;
 static void tcase_init(struct tcase *t)
 {
 	memset(t, 0, sizeof(*t));
-	t->lfd = t->rx = t->ready_fd = t->err_fd = -1;
+	t->lfd = t->rx = -1;
+	zu_child_init(&t->child);
 	t->pinned_before = zu_vmpin_kb();
 }
 
@@ -113,22 +113,14 @@ static void tcase_start(struct tcase *t, uint64_t total)
  */
 static void tcase_release(struct tcase *t)
 {
-	if (t->child > 0) {
-		kill(t->child, SIGKILL);
-		waitpid(t->child, NULL, 0);
-	}
-	t->child = 0;
-	if (t->ready_fd >= 0)
-		close(t->ready_fd);
-	if (t->err_fd >= 0)
-		close(t->err_fd);
+	zu_child_close(&t->child);
 	if (t->have_recv)
 		zu_recv_free(&t->r);
 	if (t->rx >= 0)
 		close(t->rx);
 	if (t->lfd >= 0)
 		close(t->lfd);
-	t->ready_fd = t->err_fd = t->rx = t->lfd = -1;
+	t->rx = t->lfd = -1;
 	if (t->have_ring)
 		io_uring_queue_exit(&t->ring);
 	if (t->have_ifq)
@@ -215,13 +207,13 @@ static void unregister(void)
 }
 
 /* The child: receive on the queue until killed. */
-static void killed_child(const struct zv_pair *p, int ready_fd)
+static void killed_child(void *pair, int ready_fd)
 {
 	const uint64_t total = 1024ull * ZU_MIB;
 	struct tcase c;
 
 	tcase_init(&c);
-	c.p = *p;
+	c.p = *(const struct zv_pair *)pair;
 	bind_ifq_or_die(&c);
 	stream_start(&c, total);
 	zu_recv_until(&c.r, 2 * ZU_MIB);
@@ -233,45 +225,18 @@ static void killed_child(const struct zv_pair *p, int ready_fd)
 
 static void killed(void)
 {
-	int pfd[2], efd[2], st, ret;
-	char c, msg[512];
-	pid_t pid;
+	const char *why;
+	char msg[512];
+	int st, ret;
 
 	tcase_init(&t);
 	tcase_pair(&t);
-	if (pipe(pfd))
-		tst_fail("expected a pipe");
-	t.ready_fd = pfd[0];
-	if (pipe(efd)) {
-		close(pfd[1]);
-		tst_fail("expected a pipe");
-	}
-	t.err_fd = efd[0];
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		close(pfd[1]);
-		close(efd[1]);
-		tst_fail("expected fork() to work");
-	}
-	if (!pid) {
-		close(pfd[0]);
-		close(efd[0]);
-		/* Its failure line goes to this case's message. */
-		if (dup2(efd[1], STDERR_FILENO) < 0)
-			_exit(TST_FAIL);
-		close(efd[1]);
-		killed_child(&t.p, pfd[1]);
-	}
-	t.child = pid;
-	close(pfd[1]);
-	close(efd[1]);
-	if (read(pfd[0], &c, 1) != 1)
+	zu_child_start(&t.child, killed_child, &t.p);
+	why = zu_child_ready(&t.child, msg, sizeof(msg));
+	if (why)
 		tst_fail("killed: expected the child to receive 2 MiB zero-copy first, it did not: %s",
-			 tst_child_why(efd[0], msg, sizeof(msg)));
-	kill(pid, SIGKILL);
-	waitpid(pid, &st, 0);
-	t.child = 0;
+			 why);
+	st = zu_child_kill(&t.child);
 	if (!WIFSIGNALED(st))
 		tst_fail("killed: expected the child to die of SIGKILL, status %#x",
 			 st);

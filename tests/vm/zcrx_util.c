@@ -17,6 +17,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -939,4 +940,77 @@ void zu_quiesce(struct io_uring *ring)
 			cancelled = cqe->res > 0 ? cqe->res : 0;
 		io_uring_cqe_seen(ring, cqe);
 	}
+}
+
+void zu_child_init(struct zu_child *c)
+{
+	c->pid = 0;
+	c->ready = c->err = -1;
+}
+
+void zu_child_start(struct zu_child *c, void (*fn)(void *arg, int ready_fd),
+		    void *arg)
+{
+	int rp[2], ep[2];
+
+	zu_child_init(c);
+	if (pipe(rp))
+		tst_fail("expected a pipe, got %s", strerror(errno));
+	if (pipe(ep)) {
+		close(rp[0]);
+		close(rp[1]);
+		tst_fail("expected a pipe, got %s", strerror(errno));
+	}
+	c->ready = rp[0];
+	c->err = ep[0];
+	fflush(NULL);
+	c->pid = fork();
+	if (c->pid < 0) {
+		c->pid = 0;
+		close(rp[1]);
+		close(ep[1]);
+		tst_fail("expected fork() to work, got %s", strerror(errno));
+	}
+	if (!c->pid) {
+		close(rp[0]);
+		close(ep[0]);
+		/* its failure line goes to the parent's case */
+		if (dup2(ep[1], STDERR_FILENO) < 0)
+			_exit(TST_FAIL);
+		close(ep[1]);
+		fn(arg, rp[1]);
+		_exit(TST_FAIL);
+	}
+	close(rp[1]);
+	close(ep[1]);
+}
+
+const char *zu_child_ready(struct zu_child *c, char *msg, size_t size)
+{
+	char ch;
+
+	if (read(c->ready, &ch, 1) == 1)
+		return NULL;
+	return tst_child_why(c->err, msg, size);
+}
+
+int zu_child_kill(struct zu_child *c)
+{
+	int st = 0;
+
+	kill(c->pid, SIGKILL);
+	waitpid(c->pid, &st, 0);
+	c->pid = 0;
+	return st;
+}
+
+void zu_child_close(struct zu_child *c)
+{
+	if (c->pid > 0)
+		zu_child_kill(c);
+	if (c->ready >= 0)
+		close(c->ready);
+	if (c->err >= 0)
+		close(c->err);
+	zu_child_init(c);
 }

@@ -304,4 +304,35 @@ long long zu_now_ms(void);
 /* Bytes waiting in a socket's receive queue (SIOCINQ), or -errno. */
 long zu_inq(int fd);
 
+/*
+ * A child process that reports through two pipes: it writes a byte to
+ * its ready fd once it got as far as the parent waits for, and its
+ * stderr (the "<test>: FAIL: <why>" line of a tst_fail() in it) goes to
+ * the parent, which gives it as the reason when the child never got
+ * ready. pid 0 and fds -1 when there is none.
+ */
+struct zu_child {
+	pid_t	pid;
+	int	ready;		/* read end of the ready pipe */
+	int	err;		/* read end of the child's stderr */
+};
+
+/* A zu_child with nothing to close. */
+void zu_child_init(struct zu_child *c);
+/*
+ * Fork a child that runs fn(arg, ready_fd) and must not return (it
+ * _exit()s or is killed). Fails the running case if it cannot.
+ */
+void zu_child_start(struct zu_child *c, void (*fn)(void *arg, int ready_fd),
+		    void *arg);
+/*
+ * Wait for the child's ready byte: NULL once it came, else the child's
+ * reason (what it said on stderr, read into msg) for never sending it.
+ */
+const char *zu_child_ready(struct zu_child *c, char *msg, size_t size);
+/* SIGKILL the child and reap it; returns its wait status. */
+int zu_child_kill(struct zu_child *c);
+/* Kill and reap the child if there is one, close the pipes. */
+void zu_child_close(struct zu_child *c);
+
 #endif /* ZCRX_UTIL_H */
