@@ -1,25 +1,30 @@
 // SPDX-License-Identifier: MIT
 /*
- * tcpzc_receiver: the same TCP server as zcrx_server and copy_receiver,
- * receiving with TCP_ZEROCOPY_RECEIVE, the zero-copy receive Linux has
+ * epoll_receiver: the same TCP server as zcrx_server and copy_receiver,
+ * with the two receives that do not use io_uring, from an epoll loop:
+ *
+ * -m read (default): read() into a buffer per connection, what upstream's
+ * zcrx cover letters compare against;
+ *
+ * -m tcpzc: TCP_ZEROCOPY_RECEIVE, the zero-copy receive Linux has
  * had since 4.18: getsockopt() maps the socket's whole payload pages into
  * a PROT_READ mapping of the socket, and what cannot be mapped (a page
  * not filled by one segment's payload, the tail) is copied, by the kernel
  * into a copy buffer given with the call (copybuf, 5.11+) or by a read()
  * of the skip hint. The mapped pages are released with
  * madvise(MADV_DONTNEED) as soon as they are checked, as tcp_mmap does.
- * Each connection is served from an epoll loop; every byte is checked.
+ * Every byte is checked.
  *
- *   tcpzc_receiver: conns=2 bytes=... secs=... MiB/s=... cpu_s=...
+ *   epoll_receiver: conns=2 bytes=... secs=... MiB/s=... cpu_s=...
  *                   zc_bytes=<mapped> copy_bytes=<copied> errors=0
  *                   calls=<getsockopt calls> reads=<read() calls>
  *
  * The pages must be whole: a NIC that puts each segment's payload in a
  * page of its own at an MTU whose payload fills the page (vnic at MTU
  * 4096 + headers, or 9000 for two of three pages) maps; at MTU 1500 every
- * byte is copied. Without arguments it checks itself over loopback with
- * two connections from a sender thread (loopback's pages are the
- * sender's page frags: mostly copied).
+ * byte is copied. Without arguments it checks itself in both modes over
+ * loopback with two connections from a sender thread (loopback's pages
+ * are the sender's page frags: mostly copied).
  */
 #include "example.h"
 
@@ -61,6 +66,7 @@ struct opts {
 	uint64_t	expect;
 	int		timeout;
 	bool		selfcheck;
+	bool		tcpzc;		/* -m tcpzc */
 };
 
 struct conn {
@@ -91,7 +97,7 @@ static void conn_check(struct receiver *r, struct conn *c, unsigned int i,
 	if (bad >= 0) {
 		uint64_t at = c->bytes + bad;
 
-		fprintf(stderr, "tcpzc_receiver: connection %u: byte %llu is 0x%02x, want 0x%02x\n",
+		fprintf(stderr, "epoll_receiver: connection %u: byte %llu is 0x%02x, want 0x%02x\n",
 			i, (unsigned long long)at, p[bad], ex_pattern(at));
 		c->bad = true;
 		r->errors++;
@@ -105,14 +111,15 @@ static void conn_end(struct receiver *r, unsigned int i)
 	struct conn *c = &r->conn[i];
 
 	if (r->o->expect && c->bytes != r->o->expect) {
-		fprintf(stderr, "tcpzc_receiver: connection %u: EOF after %llu bytes, want %llu\n",
+		fprintf(stderr, "epoll_receiver: connection %u: EOF after %llu bytes, want %llu\n",
 			i, (unsigned long long)c->bytes,
 			(unsigned long long)r->o->expect);
 		r->errors++;
 	}
 	c->done = true;
 	epoll_ctl(r->ep, EPOLL_CTL_DEL, c->fd, NULL);
-	munmap(c->map, r->o->chunk);
+	if (c->map != MAP_FAILED)
+		munmap(c->map, r->o->chunk);
 	close(c->fd);
 	r->done++;
 	r->t1 = ex_now();
@@ -190,17 +197,32 @@ static long zc_round(struct receiver *r, unsigned int i)
 	return n;
 }
 
+/* -m read: one read() of up to a chunk. */
+static long read_round(struct receiver *r, unsigned int i)
+{
+	struct conn *c = &r->conn[i];
+	ssize_t n;
+
+	r->reads++;
+	n = recv(c->fd, c->buf, r->o->chunk, MSG_DONTWAIT);
+	if (n < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	conn_check(r, c, i, c->buf, n);
+	r->copied += n;
+	return n;
+}
+
 static void on_readable(struct receiver *r, unsigned int i)
 {
 	long ret;
 
 	do {
-		ret = zc_round(r, i);
+		ret = r->o->tcpzc ? zc_round(r, i) : read_round(r, i);
 	} while (ret > 0);
 	if (ret == -EAGAIN || ret == -EINTR)
 		return;
 	if (ret < 0) {
-		fprintf(stderr, "tcpzc_receiver: connection %u: %s\n", i,
+		fprintf(stderr, "epoll_receiver: connection %u: %s\n", i,
 			strerror(-ret));
 		r->errors++;
 	}
@@ -221,10 +243,13 @@ static void on_accept(struct receiver *r)
 		r->c0 = ex_cpu(RUSAGE_THREAD);
 	}
 	c->fd = fd;
-	c->map = mmap(NULL, r->o->chunk, PROT_READ, MAP_SHARED, fd, 0);
-	if (c->map == MAP_FAILED)
-		ex_die("mmap of a TCP socket: %s (a kernel without TCP zerocopy receive?)",
-		       strerror(errno));
+	c->map = MAP_FAILED;
+	if (r->o->tcpzc) {
+		c->map = mmap(NULL, r->o->chunk, PROT_READ, MAP_SHARED, fd, 0);
+		if (c->map == MAP_FAILED)
+			ex_die("mmap of a TCP socket: %s (a kernel without TCP zerocopy receive?)",
+			       strerror(errno));
+	}
 	ev.data.u32 = i;
 	if (epoll_ctl(r->ep, EPOLL_CTL_ADD, fd, &ev))
 		ex_die("epoll_ctl: %s", strerror(errno));
@@ -270,12 +295,14 @@ static void serve(struct receiver *r)
 static int run(const struct opts *o)
 {
 	static struct receiver r;
+	const char *how = o->tcpzc ? "TCP_ZEROCOPY_RECEIVE" : "read()";
 	struct ex_sender snd;
 	char extra[96];
 	pthread_t th;
 	unsigned int i;
 	int port = o->port, fail = 0;
 
+	memset(&r, 0, sizeof(r));
 	r.o = o;
 	r.page = sysconf(_SC_PAGESIZE);
 	for (i = 0; i < o->conns; i++) {
@@ -284,8 +311,8 @@ static int run(const struct opts *o)
 			ex_die("out of memory");
 	}
 	r.lfd = ex_listen(o->bind_addr, &port, NULL);
-	fprintf(stderr, "tcpzc_receiver: %zu-byte mappings; listening on port %d for %u connection%s\n",
-		o->chunk, port, o->conns, o->conns == 1 ? "" : "s");
+	fprintf(stderr, "epoll_receiver: %s, %zu bytes a call; listening on port %d for %u connection%s\n",
+		how, o->chunk, port, o->conns, o->conns == 1 ? "" : "s");
 	if (o->selfcheck) {
 		snd = (struct ex_sender){
 			.host = "127.0.0.1", .port = port, .conns = o->conns,
@@ -296,6 +323,8 @@ static int run(const struct opts *o)
 	}
 	serve(&r);
 	close(r.lfd);
+	for (i = 0; i < o->conns; i++)
+		free(r.conn[i].buf);
 	snprintf(extra, sizeof(extra), "calls=%llu reads=%llu",
 		 (unsigned long long)r.calls, (unsigned long long)r.reads);
 	ex_summary(r.accepted, r.bytes, r.t1 - r.t0, r.c1 - r.c0,
@@ -305,22 +334,23 @@ static int run(const struct opts *o)
 	if (o->selfcheck) {
 		pthread_join(th, NULL);
 		if (snd.error[0]) {
-			printf("tcpzc_receiver: FAIL: sender: %s\n", snd.error);
+			printf("epoll_receiver: FAIL: %s: sender: %s\n", how,
+			       snd.error);
 			fail = 1;
 		}
 		if (r.bytes != o->conns * o->expect) {
-			printf("tcpzc_receiver: FAIL: received %llu bytes, want %llu\n",
-			       (unsigned long long)r.bytes,
+			printf("epoll_receiver: FAIL: %s: received %llu bytes, want %llu\n",
+			       how, (unsigned long long)r.bytes,
 			       (unsigned long long)(o->conns * o->expect));
 			fail = 1;
 		}
 		if (!fail)
-			printf("tcpzc_receiver: PASS: %llu bytes on %u connections through TCP_ZEROCOPY_RECEIVE (%llu mapped, %llu copied), every byte checked\n",
-			       (unsigned long long)r.bytes, o->conns,
+			printf("epoll_receiver: PASS: %llu bytes on %u connections through %s (%llu mapped, %llu copied), every byte checked\n",
+			       (unsigned long long)r.bytes, o->conns, how,
 			       (unsigned long long)r.mapped,
 			       (unsigned long long)r.copied);
 	} else if (fail) {
-		fprintf(stderr, "tcpzc_receiver: FAILED\n");
+		fprintf(stderr, "epoll_receiver: FAILED\n");
 	}
 	return fail;
 }
@@ -328,9 +358,10 @@ static int run(const struct opts *o)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: tcpzc_receiver [-p PORT] [-c CONNS] [-s MAP_BYTES] [-e BYTES] [-t SECS] [-b ADDR]\n"
+		"usage: epoll_receiver [-m read|tcpzc] [-p PORT] [-c CONNS] [-s BYTES] [-e BYTES] [-t SECS] [-b ADDR]\n"
+		"  -m  read() (default) or TCP_ZEROCOPY_RECEIVE\n"
 		"  -p  TCP port (default 9001)    -b  listen address (default: all)\n"
-		"  -c  connections (default 1)    -s  mapping per connection (default 512K, pages)\n"
+		"  -c  connections (default 1)    -s  read buffer / mapping per connection (default 512K, pages)\n"
 		"  -e  bytes each connection must bring\n"
 		"  -t  give up after SECS without an event (default 60)\n"
 		"without arguments: a self-check over loopback\n");
@@ -345,17 +376,27 @@ int main(int argc, char **argv)
 	long page = sysconf(_SC_PAGESIZE);
 	int opt;
 
-	ex_prog = "tcpzc_receiver";
+	ex_prog = "epoll_receiver";
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc == 1) {
+		int fail;
+
 		o.selfcheck = true;
 		o.port = 0;
 		o.conns = 2;
 		o.expect = 32u << 20;
-		return run(&o);
+		fail = run(&o);
+		o.tcpzc = true;
+		return run(&o) | fail;
 	}
-	while ((opt = getopt(argc, argv, "p:c:s:e:t:b:h")) != -1) {
+	while ((opt = getopt(argc, argv, "m:p:c:s:e:t:b:h")) != -1) {
 		switch (opt) {
+		case 'm':
+			if (!strcmp(optarg, "tcpzc"))
+				o.tcpzc = true;
+			else if (strcmp(optarg, "read"))
+				usage();
+			break;
 		case 'p': o.port = atoi(optarg); break;
 		case 'c': o.conns = atoi(optarg); break;
 		case 's': o.chunk = ex_size(optarg); break;
