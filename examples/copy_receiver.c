@@ -16,14 +16,19 @@
  * zcrx_server's (single issuer, deferred task work).
  *
  *   copy_receiver: conns=2 bytes=... secs=... MiB/s=... cpu_s=...
- *                  zc_bytes=0 copy_bytes=... errors=0
+ *                  zc_bytes=0 copy_bytes=... errors=0 recvs=<recv SQEs>
+ *                  cpu_ns=<thread CPU> syscalls=<io_uring_enter calls>
+ *
+ * cpu_ns is the receiving thread's CPU time (CLOCK_THREAD_CPUTIME_ID) and
+ * syscalls the io_uring_enter() calls of the receive loop, one a wait
+ * (ex_uring.h), from the first accept to the last EOF.
  *
  * Without arguments it checks itself over loopback with two connections
  * from a sender thread.
  */
 #include "example.h"
+#include "ex_uring.h"
 
-#include <liburing.h>
 #include <sys/mman.h>
 
 #define UD_ACCEPT	1ull
@@ -58,6 +63,8 @@ struct receiver {
 	unsigned int		accepted, done, errors;
 	uint64_t		bytes;
 	double			t0, t1, c0, c1;
+	long long		n0, n1;		/* thread CPU ns */
+	uint64_t		syscalls;
 	/* -m multishot */
 	struct io_uring_buf_ring *br;
 	uint8_t			*bufs;
@@ -106,15 +113,7 @@ static void bufring_put(struct receiver *r, unsigned int bid)
 
 static struct io_uring_sqe *get_sqe(struct receiver *r)
 {
-	struct io_uring_sqe *sqe = io_uring_get_sqe(&r->ring);
-
-	if (!sqe) {
-		io_uring_submit(&r->ring);
-		sqe = io_uring_get_sqe(&r->ring);
-		if (!sqe)
-			ex_die("no free SQE");
-	}
-	return sqe;
+	return ex_uring_sqe(&r->ring, &r->syscalls);
 }
 
 static void arm_accept(struct receiver *r)
@@ -148,6 +147,7 @@ static void conn_end(struct receiver *r, unsigned int i)
 	r->done++;
 	r->t1 = ex_now();
 	r->c1 = ex_cpu(RUSAGE_THREAD);
+	r->n1 = ex_thread_ns();
 }
 
 static void on_accept(struct receiver *r, int res)
@@ -159,6 +159,8 @@ static void on_accept(struct receiver *r, int res)
 	if (!i) {
 		r->t0 = ex_now();
 		r->c0 = ex_cpu(RUSAGE_THREAD);
+		r->n0 = ex_thread_ns();
+		r->syscalls = 0;
 	}
 	r->conn[i].fd = res;
 	r->accepted++;
@@ -246,14 +248,13 @@ static void serve(struct receiver *r)
 		unsigned int head, n = 0;
 		int ret;
 
-		ret = io_uring_submit_and_wait_timeout(&r->ring, &cqe, 1, &ts,
-						       NULL);
+		ret = ex_uring_wait(&r->ring, &ts, &r->syscalls);
 		if (ret == -ETIME)
 			ex_die("nothing happened for %d s: %u of %u connections accepted, %u ended, %llu bytes",
 			       o->timeout, r->accepted, o->conns, r->done,
 			       (unsigned long long)r->bytes);
 		if (ret < 0 && ret != -EINTR)
-			ex_die("io_uring_submit_and_wait_timeout: %s",
+			ex_die("io_uring_enter: %s",
 			       strerror(-ret));
 		io_uring_for_each_cqe(&r->ring, head, cqe) {
 			unsigned int type = cqe->user_data >> 32;
@@ -283,7 +284,7 @@ static int run(const struct opts *o)
 
 	const char *how = o->multishot ? "multishot io_uring recv" :
 					 "io_uring recv";
-	char extra[64];
+	char extra[128];
 
 	memset(&r, 0, sizeof(r));
 	r.o = o;
@@ -323,8 +324,9 @@ static int run(const struct opts *o)
 		munmap(r.br, r.br_len);
 		free(r.bufs);
 	}
-	snprintf(extra, sizeof(extra), "recvs=%llu",
-		 (unsigned long long)r.recvs);
+	snprintf(extra, sizeof(extra), "recvs=%llu cpu_ns=%lld syscalls=%llu",
+		 (unsigned long long)r.recvs, r.n1 - r.n0,
+		 (unsigned long long)r.syscalls);
 	ex_summary(r.accepted, r.bytes, r.t1 - r.t0, r.c1 - r.c0, 0,
 		   (long long)r.bytes, r.errors, extra);
 	if (r.errors)

@@ -18,6 +18,14 @@
  *   epoll_receiver: conns=2 bytes=... secs=... MiB/s=... cpu_s=...
  *                   zc_bytes=<mapped> copy_bytes=<copied> errors=0
  *                   calls=<getsockopt calls> reads=<read() calls>
+ *                   cpu_ns=<thread CPU> syscalls=<all of the loop>
+ *
+ * cpu_ns is the thread's CPU time (CLOCK_THREAD_CPUTIME_ID), syscalls
+ * every system call of the receive loop (epoll_wait, accept, epoll_ctl,
+ * mmap, getsockopt, read/recv, madvise, munmap, close), both from the
+ * first accept to the last EOF. copy_bytes is every byte the kernel
+ * copied: all of them with -m read, the copybuf and read() tails with
+ * -m tcpzc.
  *
  * The pages must be whole: a NIC that puts each segment's payload in a
  * page of its own at an MTU whose payload fills the page (vnic at MTU
@@ -84,7 +92,9 @@ struct receiver {
 	struct conn		conn[EX_MAX_CONNS];
 	unsigned int		accepted, done, errors;
 	uint64_t		bytes, mapped, copied, calls, reads;
+	uint64_t		syscalls;
 	double			t0, t1, c0, c1;
+	long long		n0, n1;		/* thread CPU ns */
 	long			page;
 };
 
@@ -117,13 +127,18 @@ static void conn_end(struct receiver *r, unsigned int i)
 		r->errors++;
 	}
 	c->done = true;
+	r->syscalls++;
 	epoll_ctl(r->ep, EPOLL_CTL_DEL, c->fd, NULL);
-	if (c->map != MAP_FAILED)
+	if (c->map != MAP_FAILED) {
+		r->syscalls++;
 		munmap(c->map, r->o->chunk);
+	}
+	r->syscalls++;
 	close(c->fd);
 	r->done++;
 	r->t1 = ex_now();
 	r->c1 = ex_cpu(RUSAGE_THREAD);
+	r->n1 = ex_thread_ns();
 }
 
 /*
@@ -149,6 +164,7 @@ static long zc_round(struct receiver *r, unsigned int i)
 	zc.copybuf_address = (uintptr_t)c->buf;
 	zc.copybuf_len = r->page;
 	r->calls++;
+	r->syscalls++;
 	if (getsockopt(c->fd, IPPROTO_TCP, TCP_ZEROCOPY_RECEIVE, &zc, &len)) {
 		/* EIO: nothing queued and the peer has closed */
 		if (errno != EIO)
@@ -164,6 +180,7 @@ static long zc_round(struct receiver *r, unsigned int i)
 		r->mapped += zc.length;
 		got += zc.length;
 		/* the pages go back now, not at the next call's zap */
+		r->syscalls++;
 		madvise(c->map, zc.length, MADV_DONTNEED);
 	}
 	if (zc.copybuf_len > 0) {
@@ -176,6 +193,7 @@ static long zc_round(struct receiver *r, unsigned int i)
 			      zc.recv_skip_hint : r->o->chunk;
 
 		r->reads++;
+		r->syscalls++;
 		n = read(c->fd, c->buf, want);
 		if (n < 0)
 			return got ? got : -errno;
@@ -187,6 +205,7 @@ static long zc_round(struct receiver *r, unsigned int i)
 		return got;
 	/* Nothing mapped or copied: at EOF or empty, read() says which. */
 	r->reads++;
+	r->syscalls++;
 	n = recv(c->fd, c->buf, r->o->chunk, MSG_DONTWAIT);
 	if (n < 0)
 		return errno == EAGAIN || errno == EWOULDBLOCK ? -EAGAIN : -errno;
@@ -204,6 +223,7 @@ static long read_round(struct receiver *r, unsigned int i)
 	ssize_t n;
 
 	r->reads++;
+	r->syscalls++;
 	n = recv(c->fd, c->buf, r->o->chunk, MSG_DONTWAIT);
 	if (n < 0)
 		return errno == EAGAIN || errno == EWOULDBLOCK ? -EAGAIN : -errno;
@@ -241,21 +261,28 @@ static void on_accept(struct receiver *r)
 	if (!i) {
 		r->t0 = ex_now();
 		r->c0 = ex_cpu(RUSAGE_THREAD);
+		r->n0 = ex_thread_ns();
+		r->syscalls = 0;
 	}
+	r->syscalls++;		/* the accept */
 	c->fd = fd;
 	c->map = MAP_FAILED;
 	if (r->o->tcpzc) {
+		r->syscalls++;
 		c->map = mmap(NULL, r->o->chunk, PROT_READ, MAP_SHARED, fd, 0);
 		if (c->map == MAP_FAILED)
 			ex_die("mmap of a TCP socket: %s (a kernel without TCP zerocopy receive?)",
 			       strerror(errno));
 	}
 	ev.data.u32 = i;
+	r->syscalls++;
 	if (epoll_ctl(r->ep, EPOLL_CTL_ADD, fd, &ev))
 		ex_die("epoll_ctl: %s", strerror(errno));
 	r->accepted++;
-	if (r->accepted == r->o->conns)
+	if (r->accepted == r->o->conns) {
+		r->syscalls++;
 		epoll_ctl(r->ep, EPOLL_CTL_DEL, r->lfd, NULL);
+	}
 }
 
 #define EV_LISTEN	(~0u)
@@ -270,6 +297,7 @@ static void serve(struct receiver *r)
 	if (r->ep < 0 || epoll_ctl(r->ep, EPOLL_CTL_ADD, r->lfd, &ev))
 		ex_die("epoll: %s", strerror(errno));
 	while (r->done < r->o->conns) {
+		r->syscalls++;
 		n = epoll_wait(r->ep, evs, EX_MAX_CONNS + 1,
 			       r->o->timeout * 1000);
 		if (n < 0 && errno == EINTR)
@@ -297,7 +325,7 @@ static int run(const struct opts *o)
 	static struct receiver r;
 	const char *how = o->tcpzc ? "TCP_ZEROCOPY_RECEIVE" : "read()";
 	struct ex_sender snd;
-	char extra[96];
+	char extra[160];
 	pthread_t th;
 	unsigned int i;
 	int port = o->port, fail = 0;
@@ -325,8 +353,10 @@ static int run(const struct opts *o)
 	close(r.lfd);
 	for (i = 0; i < o->conns; i++)
 		free(r.conn[i].buf);
-	snprintf(extra, sizeof(extra), "calls=%llu reads=%llu",
-		 (unsigned long long)r.calls, (unsigned long long)r.reads);
+	snprintf(extra, sizeof(extra),
+		 "calls=%llu reads=%llu cpu_ns=%lld syscalls=%llu",
+		 (unsigned long long)r.calls, (unsigned long long)r.reads,
+		 r.n1 - r.n0, (unsigned long long)r.syscalls);
 	ex_summary(r.accepted, r.bytes, r.t1 - r.t0, r.c1 - r.c0,
 		   (long long)r.mapped, (long long)r.copied, r.errors, extra);
 	if (r.errors)
