@@ -64,6 +64,7 @@ struct receiver {
 	uint64_t		bytes;
 	double			t0, t1, c0, c1;
 	long long		n0, n1;		/* thread CPU ns */
+	struct ex_guest		g0, g1;
 	uint64_t		syscalls;
 	/* -m multishot */
 	struct io_uring_buf_ring *br;
@@ -148,6 +149,7 @@ static void conn_end(struct receiver *r, unsigned int i)
 	r->t1 = ex_now();
 	r->c1 = ex_cpu(RUSAGE_THREAD);
 	r->n1 = ex_thread_ns();
+	ex_guest_cpu(&r->g1);
 }
 
 static void on_accept(struct receiver *r, int res)
@@ -159,6 +161,7 @@ static void on_accept(struct receiver *r, int res)
 	if (!i) {
 		r->t0 = ex_now();
 		r->c0 = ex_cpu(RUSAGE_THREAD);
+		ex_guest_cpu(&r->g0);
 		r->n0 = ex_thread_ns();
 		r->syscalls = 0;
 	}
@@ -284,7 +287,7 @@ static int run(const struct opts *o)
 
 	const char *how = o->multishot ? "multishot io_uring recv" :
 					 "io_uring recv";
-	char extra[128];
+	char extra[320], guest[160];
 
 	memset(&r, 0, sizeof(r));
 	r.o = o;
@@ -324,9 +327,10 @@ static int run(const struct opts *o)
 		munmap(r.br, r.br_len);
 		free(r.bufs);
 	}
-	snprintf(extra, sizeof(extra), "recvs=%llu cpu_ns=%lld syscalls=%llu",
+	ex_guest_fmt(guest, sizeof(guest), &r.g0, &r.g1);
+	snprintf(extra, sizeof(extra), "recvs=%llu cpu_ns=%lld syscalls=%llu%s",
 		 (unsigned long long)r.recvs, r.n1 - r.n0,
-		 (unsigned long long)r.syscalls);
+		 (unsigned long long)r.syscalls, guest);
 	ex_summary(r.accepted, r.bytes, r.t1 - r.t0, r.c1 - r.c0, 0,
 		   (long long)r.bytes, r.errors, extra);
 	if (r.errors)

@@ -95,6 +95,7 @@ struct receiver {
 	uint64_t		syscalls;
 	double			t0, t1, c0, c1;
 	long long		n0, n1;		/* thread CPU ns */
+	struct ex_guest		g0, g1;
 	long			page;
 };
 
@@ -139,6 +140,7 @@ static void conn_end(struct receiver *r, unsigned int i)
 	r->t1 = ex_now();
 	r->c1 = ex_cpu(RUSAGE_THREAD);
 	r->n1 = ex_thread_ns();
+	ex_guest_cpu(&r->g1);
 }
 
 /*
@@ -261,6 +263,7 @@ static void on_accept(struct receiver *r)
 	if (!i) {
 		r->t0 = ex_now();
 		r->c0 = ex_cpu(RUSAGE_THREAD);
+		ex_guest_cpu(&r->g0);
 		r->n0 = ex_thread_ns();
 		r->syscalls = 0;
 	}
@@ -325,7 +328,7 @@ static int run(const struct opts *o)
 	static struct receiver r;
 	const char *how = o->tcpzc ? "TCP_ZEROCOPY_RECEIVE" : "read()";
 	struct ex_sender snd;
-	char extra[160];
+	char extra[320], guest[160];
 	pthread_t th;
 	unsigned int i;
 	int port = o->port, fail = 0;
@@ -353,10 +356,11 @@ static int run(const struct opts *o)
 	close(r.lfd);
 	for (i = 0; i < o->conns; i++)
 		free(r.conn[i].buf);
+	ex_guest_fmt(guest, sizeof(guest), &r.g0, &r.g1);
 	snprintf(extra, sizeof(extra),
-		 "calls=%llu reads=%llu cpu_ns=%lld syscalls=%llu",
+		 "calls=%llu reads=%llu cpu_ns=%lld syscalls=%llu%s",
 		 (unsigned long long)r.calls, (unsigned long long)r.reads,
-		 r.n1 - r.n0, (unsigned long long)r.syscalls);
+		 r.n1 - r.n0, (unsigned long long)r.syscalls, guest);
 	ex_summary(r.accepted, r.bytes, r.t1 - r.t0, r.c1 - r.c0,
 		   (long long)r.mapped, (long long)r.copied, r.errors, extra);
 	if (r.errors)

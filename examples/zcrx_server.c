@@ -88,6 +88,7 @@ struct server {
 	unsigned int			errors, rearms, flushes;
 	double				t0, t1, c0, c1;
 	long long			n0, n1;		/* thread CPU ns */
+	struct ex_guest			g0, g1;
 	uint64_t			syscalls;
 	/* the fdinfo line */
 	bool				have_info;
@@ -162,6 +163,7 @@ static void conn_end(struct server *s, unsigned int i)
 	s->t1 = ex_now();
 	s->c1 = ex_cpu(RUSAGE_THREAD);
 	s->n1 = ex_thread_ns();
+	ex_guest_cpu(&s->g1);
 }
 
 static void conn_error(struct server *s, unsigned int i, const char *fmt,
@@ -183,6 +185,7 @@ static void on_accept(struct server *s, int res)
 	if (!i) {
 		s->t0 = ex_now();
 		s->c0 = ex_cpu(RUSAGE_THREAD);
+		ex_guest_cpu(&s->g0);
 		s->n0 = ex_thread_ns();
 		s->syscalls = 0;
 	}
@@ -397,13 +400,14 @@ static void serve(struct server *s)
 
 static void summary(struct server *s)
 {
-	char extra[128];
+	char extra[320], guest[160];
 
+	ex_guest_fmt(guest, sizeof(guest), &s->g0, &s->g1);
 	snprintf(extra, sizeof(extra),
-		 "rearms=%u flushes=%u cpu_ns=%lld syscalls=%llu refill=%s",
+		 "rearms=%u flushes=%u cpu_ns=%lld syscalls=%llu refill=%s%s",
 		 s->rearms, s->flushes, s->n1 - s->n0,
 		 (unsigned long long)s->syscalls,
-		 s->o->eager ? "eager" : "batch");
+		 s->o->eager ? "eager" : "batch", guest);
 	ex_summary(s->accepted, s->bytes, s->t1 - s->t0, s->c1 - s->c0,
 		   s->have_info ? s->zc_bytes : -1,
 		   s->have_info ? s->copy_bytes : -1, s->errors, extra);
