@@ -96,6 +96,12 @@ static void bufring_setup(struct receiver *r)
 	ret = io_uring_register_buf_ring(&r->ring, &reg, 0);
 	if (ret)
 		ex_die("io_uring_register_buf_ring: %s", strerror(-ret));
+	/*
+	 * Touch every buffer now: the first write to fresh anonymous memory
+	 * faults, which costs a lot in a VM (and in UML), and a receiver that
+	 * runs for long has long since faulted its buffers in.
+	 */
+	memset(r->bufs, 0, (size_t)o->nr_bufs * o->buf_len);
 	io_uring_buf_ring_init(r->br);
 	for (i = 0; i < o->nr_bufs; i++)
 		io_uring_buf_ring_add(r->br, r->bufs + (size_t)i * o->buf_len,
@@ -301,6 +307,7 @@ static int run(const struct opts *o)
 		r.conn[i].buf = malloc(o->buf_len);
 		if (!r.conn[i].buf)
 			ex_die("out of memory");
+		memset(r.conn[i].buf, 0, o->buf_len);	/* faulted in now */
 	}
 	r.lfd = ex_listen(o->bind_addr, &port, NULL);
 	if (o->multishot)
