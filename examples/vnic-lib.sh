@@ -214,10 +214,12 @@ vnic_run() {
 #   zc-eager   zcrx_server -R eager         recv-zc, bound      9000 -> 1
 #   zc-batch   zcrx_server -R batch         recv-zc, bound      9000 -> 1
 # Over loopback ($RXNS empty) the recv-zc ones are NODEV (-n).
+# shellcheck disable=SC2034 # for the scripts that source this
 VNIC_RECEIVERS="read multishot tcpzc single zc-eager zc-batch"
 
 # vnic_receiver NAME: VNIC_R_PORT, VNIC_R_QUEUE and VNIC_R_ARGS (the
 # program and its arguments, as words) of receiver NAME; 1 if unknown.
+# shellcheck disable=SC2034 # for the scripts that source this
 vnic_receiver() {
 	case $1 in
 	read)
