@@ -334,6 +334,15 @@ static void setup(struct server *s)
 		s->reg.flags = ZCRX_REG_NODEV;
 	}
 	ret = io_uring_register_ifq(&s->ring, &s->reg);
+	/*
+	 * -EEXIST: the queue still has a provider, that of a ring closed a
+	 * moment ago (the kernel frees rings in a workqueue, the previous
+	 * zcrx_server's too): give its teardown a few seconds.
+	 */
+	for (int tries = 0; ret == -EEXIST && o->ifname && tries < 100; tries++) {
+		usleep(100 * 1000);
+		ret = io_uring_register_ifq(&s->ring, &s->reg);
+	}
 	if (ret && o->selfcheck && (ret == -EINVAL || ret == -EOPNOTSUPP)) {
 		printf("zcrx_server: SKIP: this kernel has no zcrx (%s)\n",
 		       strerror(-ret));
