@@ -136,7 +136,9 @@ static inline double ex_cpu(int who)
 
 /*
  * CPU time of the calling thread in nanoseconds: CLOCK_THREAD_CPUTIME_ID
- * reads the scheduler's runtime of the thread, not ticks. What it holds
+ * reads the scheduler's runtime of the thread, as fine as the kernel's
+ * sched_clock() (UML has none of its own: the jiffies-based default moves
+ * in 1/HZ steps there, so measure long runs). What it holds
  * is the kernel's choice: interrupt and softirq work that runs while the
  * thread is on the CPU is charged to it (under UML all of it: its
  * "interrupts" are signals handled in the task that runs).
