@@ -267,7 +267,7 @@ END {
 	}
 	print "bench:"
 	print "bench: == recv-zc against the best copying receiver (read or multishot, lowest rx CPU/GiB) and TCP_ZEROCOPY_RECEIVE =="
-	print "bench:  mtu   send c recv-zc   against        MiB/s  rx CPU   total"
+	print "bench:  mtu   send c recv-zc   against           MiB/s  rx CPU   total"
 	for (o = 1; o <= ng; o++) {
 		gk = gorder[o]
 		best = ""
@@ -288,7 +288,7 @@ END {
 				kc = t == 1 ? best : has[gk, "tcpzc"]
 				if (kc == "")
 					continue
-				printf "bench: %4s %6s %1d %-9s %-13s %s %s %s\n",
+				printf "bench: %4s %6s %1d %-9s %-16s %s %s %s\n",
 					mtu[kz], size[kz], conns[kz], z,
 					recv[kc] (t == 1 ? " (best)" : ""),
 					ratio(m[kz, "mibs"], m[kc, "mibs"]),
