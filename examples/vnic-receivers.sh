@@ -3,14 +3,14 @@
 # Every receiver of the benchmark (vnic-lib.sh's list) on a vnic pair, as
 # the VM test t_example_vnic_receivers (POSIX sh: busybox in QEMU, the
 # host's tools under UML): each case runs one receiver on its steered rx
-# queue against tcp_sender, 2 connections x VNIC_RX_BYTES (default 1M:
+# queue against tcp_sender, 2 connections x VNIC_RX_BYTES (default 1M: the
 # nine cases move about what the demo moves, within the runner's 120 s
-# under QEMU without KVM), and passes when the receiver checked every byte and exited 0, and, for
-# the zero-copy ones, when some bytes really were not copied: recv-zc's
-# fdinfo zc_bytes (and the NIC's rx1_provider_bytes), TCP_ZEROCOPY_RECEIVE's
-# mapped bytes at MTU 4148 (one 4096-byte page of payload per segment)
-# and 9000.
-# Nothing is timed. Output in the kselftest shape, one line per case.
+# under QEMU without KVM), and passes when the receiver checked every byte
+# and exited 0 and, for the zero-copy ones, when some bytes really were not
+# copied: recv-zc's fdinfo zc_bytes (and the NIC's rx1_provider_bytes),
+# TCP_ZEROCOPY_RECEIVE's mapped bytes at MTU 4148 (one 4096-byte page of
+# payload per segment) and 9000. Nothing is timed. Output in the kselftest
+# shape, one line per case.
 # Exit: 0 pass, 77 skip (no vnic), 1 fail.
 
 VNIC_PROG=vnic-receivers
