@@ -70,7 +70,7 @@ kcsan: setup
 	@ZCRX_X86_VARIANT=kcsan scripts/qemu-run.sh -n -t 1800 -l qemu-kcsan \
 		-f 't_zcrx_[sv]*'
 
-## bench: recv-zc against a copying receiver on a vnic pair, in UML (BENCH_ARGS)
+## bench: recv-zc against read, multishot recv and TCP_ZEROCOPY_RECEIVE on vnic, in UML (BENCH_ARGS)
 bench: setup
 	@scripts/kunit.sh build
 	@scripts/bench.sh $(BENCH_ARGS)
