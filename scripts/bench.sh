@@ -10,7 +10,9 @@
 # each MTU, send() size and connection count, several runs each; then
 # print the table, keep the data in $OUT/bench (bench-runs.dat: every run,
 # bench.dat: the rows) and plot it with gnuplot ($OUT/bench/bench.png:
-# CPU per GiB and MiB/s against send() size, one panel per MTU).
+# CPU per GiB and MiB/s against send() size, one panel per MTU). Then
+# the registration cost: examples/zcrx_regcost registers NODEV areas of
+# 1 MiB to 1 GiB (time, CPU and kernel memory per 4 KiB buffer).
 # -d uses the debug test kernel ($BUILD_UML) instead. Without vnic in the
 # kernel (or with -l) the guest runs the receivers over loopback with
 # recv-zc NODEV, which shows the plumbing only.
@@ -24,7 +26,7 @@
 # finish in about 20 minutes on a 2-core machine once the kernel is built.
 #
 # Usage: scripts/bench.sh [-t SECONDS] [-b BYTES] [-c CONNS] [-s SIZES] [-m MTUS]
-#                         [-r RUNS] [-R RECEIVERS] [-l] [-d]
+#                         [-r RUNS] [-R RECEIVERS] [-a AREAS] [-l] [-d]
 #   -t  time limit of the whole boot (default 1800)
 #   -b  bytes per run over all connections (default by send() size:
 #       4K 48M, 64K 160M, 1M 256M)
@@ -34,6 +36,8 @@
 #   -r  runs per row (default 3)
 #   -R  receivers, comma separated (default read,multishot,tcpzc,zc-eager,
 #       zc-batch; single: one io_uring recv at a time)
+#   -a  area sizes for the registration cost, comma separated (default
+#       1M,16M,256M,1G; "none" skips it)
 #   -l  loopback and NODEV even if the kernel has vnic
 #   -d  the debug test kernel (KASAN, lockdep), not the bench kernel
 . "$(dirname "$0")/lib.sh"
@@ -42,16 +46,22 @@
 tmo=1800
 args=()
 debug=0
-while getopts t:b:c:s:m:r:R:ld opt; do
+areas=1M,16M,256M,1G
+while getopts t:b:c:s:m:r:R:a:ld opt; do
 	case $opt in
 	t) tmo=$OPTARG ;;
 	b | c | s | m | r | R)
 		[[ $OPTARG =~ ^[A-Za-z0-9,-]+$ ]] || die "bad -$opt value: $OPTARG"
 		args+=("-$opt" "$OPTARG")
 		;;
+	a)
+		[[ $OPTARG =~ ^([0-9]+[KMG]?(,[0-9]+[KMG]?)*|none)$ ]] ||
+			die "bad -a value: $OPTARG"
+		areas=$OPTARG
+		;;
 	l) args+=(-l) ;;
 	d) debug=1 ;;
-	*) die "usage: $0 [-t SECONDS] [-b BYTES] [-c CONNS] [-s SIZES] [-m MTUS] [-r RUNS] [-R RECEIVERS] [-l] [-d]" ;;
+	*) die "usage: $0 [-t SECONDS] [-b BYTES] [-c CONNS] [-s SIZES] [-m MTUS] [-r RUNS] [-R RECEIVERS] [-a AREAS] [-l] [-d]" ;;
 	esac
 done
 
@@ -132,6 +142,32 @@ bench_plot() {
 	gnuplot "$pd/bench.gp" >"$d/plot.log" 2>&1
 }
 
+# The registration cost table from zcrx_regcost's lines in log $1.
+regcost_table() {
+	tr -d '\r' <"$1" | grep -a '^zcrx_regcost: area=' | awk '
+	function f(k,   i) {
+		for (i = 2; i <= NF; i++)
+			if (index($i, k "=") == 1)
+				return substr($i, length(k) + 2)
+		return ""
+	}
+	NR == 1 {
+		printf "== registration cost (NODEV, median of %s; UML bench kernel) ==\n", f("runs")
+		printf "%10s %9s %10s %10s %10s %12s %14s %7s\n", "area", "buffers",
+			"reg ms", "CPU ms", "ns/buffer", "kernel KiB", "kernel B/buffer", "spread"
+	}
+	{
+		printf "%9.0fM %9d %10.3f %10.3f %10.1f %12.0f %14.1f %6.0f%%\n",
+			f("area") / 1048576, f("bufs"), f("reg_ms"), f("cpu_ms"),
+			f("ns_per_buf"), f("kmem_bytes") / 1024, f("kmem_per_buf"),
+			100 * f("spread")
+	}
+	END {
+		if (NR)
+			print "kernel memory: the drop of MemFree across the registration (page-granular: noise below a few MiB)"
+	}'
+}
+
 vm_build_tests
 # The guest runs the tests of one directory: a directory of its own with
 # just the bench (the UML guest mounts a tmpfs on /tmp, so not there).
@@ -140,7 +176,8 @@ rm -rf "$bench"
 mkdir -p "$bench"
 {
 	echo '#!/bin/sh'
-	echo "exec sh $OUT/vm/vnic-bench.sh ${args[*]} -o $bench"
+	echo "sh $OUT/vm/vnic-bench.sh ${args[*]} -o $bench || exit 1"
+	[ "$areas" = none ] || echo "exec $OUT/vm/zcrx_regcost -s $areas -r 3"
 } >"$bench/t_bench"
 chmod 0755 "$bench/t_bench"
 
@@ -148,7 +185,8 @@ log=$OUT/bench.log
 msg "booting UML ($linux) for the bench, console log: $log"
 start=$SECONDS
 rc=0
-vm_run_logged "$tmo" "$log" "$linux" mem=1G rootfstype=hostfs rootflags=/ rw \
+# mem: a 1 GiB area of the registration cost, faulted in, and the guest.
+vm_run_logged "$tmo" "$log" "$linux" mem=2560M rootfstype=hostfs rootflags=/ rw \
 	init="$OUT/vm/guest-init.sh" con=none con0=fd:0,fd:1 kunit.enable=0 \
 	zcrx.tests="$bench" zcrx.filter=t_bench zcrx.timeout="$tmo" || rc=$?
 case $rc in
@@ -162,8 +200,9 @@ vm_report "$log" >/dev/null || fail=1
 [ "$rc" -eq 0 ] || fail=1
 echo
 tr -d '\r' <"$log" | sed -n 's/^bench: //p'
-tr -d '\r' <"$log" | grep -a -E '^(vnic-bench|zcrx_server|copy_receiver|epoll_receiver|tcp_sender): ' |
-	grep -a -v -E ' conns=| listening on |: ifq [0-9]+ on |, [0-9]+ bytes a call;' || true
+regcost_table "$log"
+tr -d '\r' <"$log" | grep -a -E '^(vnic-bench|zcrx_server|copy_receiver|epoll_receiver|tcp_sender|zcrx_regcost): ' |
+	grep -a -v -E ' conns=| listening on |: ifq [0-9]+ on |, [0-9]+ bytes a call;|zcrx_regcost: area=' || true
 echo
 if [ -s "$bench/bench.dat" ]; then
 	bench_plot "$bench" || msg "the plot failed: see $bench/plot.log"
