@@ -72,7 +72,6 @@ kcsan: setup
 
 ## bench: recv-zc against read, multishot recv and TCP_ZEROCOPY_RECEIVE on vnic, in UML (BENCH_ARGS)
 bench: setup
-	@scripts/kunit.sh build
 	@scripts/bench.sh $(BENCH_ARGS)
 
 ## check-versions: apply the series to every linux-source-6.12 Debian offers
