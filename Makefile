@@ -7,7 +7,7 @@
 # `make` prints that list instead of starting a build.
 
 .PHONY: help demo test setup tree patches checkpatch kunit uml-test \
-	qemu-test qemu-e1000e x86 kcsan bench check-versions check-bisect \
+	qemu-test qemu-e1000e x86 kcsan bench bench-kunit check-versions check-bisect \
 	clean-cache
 
 ## help: list the targets (what plain `make` does)
@@ -74,6 +74,10 @@ kcsan: setup
 bench: setup
 	@scripts/kunit.sh build
 	@scripts/bench.sh $(BENCH_ARGS)
+
+## bench-kunit: KUnit microbenchmarks of recv-zc and the provider on the UML bench kernel
+bench-kunit: setup
+	@scripts/bench-kunit.sh $(BENCH_KUNIT_ARGS)
 
 ## check-versions: apply the series to every linux-source-6.12 Debian offers
 check-versions: setup
