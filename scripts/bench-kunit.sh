@@ -75,12 +75,14 @@ tr -d '\r' <"$log" | sed -n 's/.* zcrx_bench: \(case=\|note=\)/\1/p' | awk '
 			f[kv[1]] = kv[2]
 		}
 		if (!hdr++)
-			printf "%-10s %-17s %10s %10s %-6s %10s %10s\n", "case", "path",
-			       "iters", "ns/op", "op", "ms/GiB", "base/this"
-		printf "%-10s %-17s %10s %10s %-6s %10s %10s\n", f["case"], f["path"],
-		       f["iters"], f["ns/op"], f["op"], f["ms/GiB"],
+			printf "%-10s %-17s %9s %-5s %9s %9s %8s  %s\n", "case", "path",
+			       "iters", "op", "ns/op", "mean", "ms/GiB", "base/this"
+		printf "%-10s %-17s %9s %-5s %9s %9s %8s  %s\n", f["case"], f["path"],
+		       f["iters"], f["op"], f["ns/op"], f["mean"], f["ms/GiB"],
 		       f["ratio"] " (" f["base"] ")"
 	}'
+echo "# ns/op and ms/GiB: the median over samples of 2048 skbs (recv) or 4096 buffers (pool);"
+echo "# mean: all time over all operations; base/this: the base row's median / this one's"
 echo "# load average at start: $load ($(nproc) CPUs), kernel: $build/linux"
 if [ "$rc" -ne 0 ]; then
 	tail -n 40 "$OUT/$name-parsed.log" >&2 || true

@@ -35,10 +35,11 @@
  * the copy look several times slower than it is.
  *
  * Time is ktime_get_ns() around whole passes or batches, not get_cycles():
- * get_cycles() is 0 on UML. A clock read costs tens of ns (printed as the
- * "clock" row); it is amortised over a pass (hundreds of skbs) or a batch
- * (64 buffers), except in the refill consumer row, which times single
- * allocations and includes one clock read per 64 entries.
+ * get_cycles() is 0 on UML. UML's clock reads the host's in 256 ns steps
+ * and costs tens of ns a read (the "clock" row), so samples group 2048
+ * skbs or 4096 buffers, and a row reports the median sample (the host
+ * preempting UML inflates a mean) beside the mean. The refill consumer
+ * row times single allocations: one clock read per 64 entries.
  *
  * On a debug kernel (KASAN, lockdep or kmemleak) the cases run a smoke
  * pass only: a few passes and batches, the same checks, numbers printed
@@ -54,6 +55,7 @@
 #include <kunit/test.h>
 #include <linux/etherdevice.h>
 #include <linux/math64.h>
+#include <linux/sort.h>
 #include <linux/uio.h>
 
 #define ZB_NIOVS		2048
@@ -68,6 +70,10 @@
 #define ZB_POOL_BUFFERS		1000000
 #define ZB_SMOKE_BUFFERS	(ZB_BATCH * 64)
 #define ZB_ROW_NS		(300 * NSEC_PER_MSEC)
+#define ZB_MAX_SAMPLES		16384
+/* operations per sample: passes or batches of 10 us and more */
+#define ZB_RECV_GROUP		2048
+#define ZB_POOL_GROUP		4096
 
 struct zb_ctx {
 	struct kunit *test;
@@ -91,13 +97,23 @@ struct zb_ctx {
 	unsigned int dst_first;	/* the skb last copied to dst[0] */
 };
 
-/* One measured row: @ns for @iters operations over @bytes. */
+/*
+ * One measured row: @ns for @iters operations over @bytes in all, and the
+ * cost per operation of every @group operations or more (ps, the first
+ * ZB_MAX_SAMPLES) for the median: the host may preempt UML, and a
+ * preempted pass's wall time is not the code's. UML's clock ticks in
+ * 256 ns steps (TIMER_MULTIPLIER): a group spans 10 us or more.
+ */
 struct zb_row {
 	const char *name;
 	const char *op;
 	u64 iters;
 	u64 bytes;
 	u64 ns;
+	u32 *ps;
+	unsigned int nr;
+	unsigned int group;
+	u64 pend_ns, pend_ops;
 };
 
 static bool zb_smoke(void)
@@ -106,26 +122,73 @@ static bool zb_smoke(void)
 	       IS_ENABLED(CONFIG_DEBUG_KMEMLEAK);
 }
 
-static u64 zb_ps_per_op(const struct zb_row *r)
+static void zb_row_init(struct kunit *test, struct zb_row *r,
+			const char *name, const char *op, unsigned int group)
 {
-	return r->iters ? div64_u64(r->ns * 1000, r->iters) : 0;
+	memset(r, 0, sizeof(*r));
+	r->name = name;
+	r->op = op;
+	r->group = group;
+	r->ps = kunit_kcalloc(test, ZB_MAX_SAMPLES, sizeof(*r->ps), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, r->ps);
+}
+
+/* @ns for @ops operations of @bytes each. */
+static void zb_sample(struct zb_row *r, u64 ns, u64 ops, u64 bytes)
+{
+	if (!ops)
+		return;
+	r->ns += ns;
+	r->iters += ops;
+	r->bytes += ops * bytes;
+	r->pend_ns += ns;
+	r->pend_ops += ops;
+	if (r->pend_ops < r->group)
+		return;
+	if (r->nr < ZB_MAX_SAMPLES)
+		r->ps[r->nr++] = min_t(u64, div64_u64(r->pend_ns * 1000,
+						      r->pend_ops), U32_MAX);
+	r->pend_ns = 0;
+	r->pend_ops = 0;
+}
+
+static int zb_cmp_u32(const void *a, const void *b)
+{
+	u32 x = *(const u32 *)a, y = *(const u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The median cost per operation in ps; sorts the samples once. */
+static u64 zb_median_ps(struct zb_row *r)
+{
+	if (!r->nr)
+		return 0;
+	sort(r->ps, r->nr, sizeof(*r->ps), zb_cmp_u32, NULL);
+	return r->ps[r->nr / 2];
 }
 
 /*
- * A table line a script can grep: ns per operation, ms per GiB of payload
- * and the ratio base / this (how many times cheaper than the base).
+ * A table line a script can grep: the median and the mean ns per
+ * operation, ms per GiB at the median, and the ratio base / this at the
+ * medians (how many times cheaper than the base). @base was printed
+ * first (its samples are sorted).
  */
 static void zb_print(struct kunit *test, const char *bench,
-		     const struct zb_row *r, const struct zb_row *base)
+		     struct zb_row *r, struct zb_row *base)
 {
-	u64 ps = zb_ps_per_op(r), base_ps = zb_ps_per_op(base);
-	u64 ns_gib = r->bytes ? mul_u64_u64_div_u64(r->ns, SZ_1G, r->bytes) : 0;
-	u64 ms_gib = div64_u64(ns_gib, 100000);	/* tenths of ms */
-	u64 ratio = ps ? div64_u64(base_ps * 100, ps) : 0;
+	u64 ps = zb_median_ps(r), base_ps = zb_median_ps(base);
+	u64 mean = r->iters ? div64_u64(r->ns * 1000, r->iters) : 0;
+	u64 ms_gib = 0, ratio = ps ? div64_u64(base_ps * 100, ps) : 0;
 
+	/* ps per op * ops per GiB, in tenths of ms */
+	if (r->bytes)
+		ms_gib = mul_u64_u64_div_u64(ps, (u64)SZ_1G * r->iters,
+					     r->bytes * 100000000ULL);
 	kunit_info(test,
-		   "zcrx_bench: case=%s path=%s iters=%llu ns/op=%llu.%llu op=%s ms/GiB=%llu.%llu base=%s ratio=%llu.%02llu\n",
-		   bench, r->name, r->iters, ps / 1000, (ps % 1000) / 100,
+		   "zcrx_bench: case=%s path=%s iters=%llu samples=%u ns/op=%llu.%llu mean=%llu.%llu op=%s ms/GiB=%llu.%llu base=%s ratio=%llu.%02llu\n",
+		   bench, r->name, r->iters, r->nr, ps / 1000, ps % 1000 / 100,
+		   mean / 1000, mean % 1000 / 100,
 		   r->op, ms_gib / 10, ms_gib % 10, base->name,
 		   ratio / 100, ratio % 100);
 }
@@ -507,12 +570,8 @@ static void zb_run_zc(struct kunit *test, struct zb_ctx *ctx,
 		KUNIT_ASSERT_EQ(test, zb_return_pass(test, ctx, false),
 				cqes_per_pass);
 		t2 = ktime_get_ns();
-		walk->ns += t1 - t0;
-		ret->ns += t2 - t1;
-		walk->bytes += bytes;
-		ret->bytes += bytes;
-		walk->iters += ctx->nr_skbs;
-		ret->iters += ctx->nr_skbs;
+		zb_sample(walk, t1 - t0, ctx->nr_skbs, bytes / ctx->nr_skbs);
+		zb_sample(ret, t2 - t1, ctx->nr_skbs, bytes / ctx->nr_skbs);
 		passes++;
 		cond_resched();
 	}
@@ -566,10 +625,10 @@ static void zb_run_copy(struct kunit *test, struct zb_ctx *ctx,
 	zb_check_dst(test, ctx);
 	while (row->ns < ZB_ROW_NS && passes < max) {
 		u64 t0 = ktime_get_ns();
+		u64 bytes = zb_copy_pass(test, ctx);
 
-		row->bytes += zb_copy_pass(test, ctx);
-		row->ns += ktime_get_ns() - t0;
-		row->iters += ctx->nr_skbs;
+		zb_sample(row, ktime_get_ns() - t0, ctx->nr_skbs,
+			  bytes / ctx->nr_skbs);
 		passes++;
 		cond_resched();
 	}
@@ -592,11 +651,13 @@ static void zb_recv_one_size(struct kunit *test, struct zb_ctx *ctx,
 	unsigned int frags = DIV_ROUND_UP(sz->payload, PAGE_SIZE);
 	unsigned int nr = min_t(unsigned int, ZB_MAX_SKBS,
 				 ZB_FRAGS_PER_PASS / frags);
-	struct zb_row copy = { "copy", "skb" };
-	struct zb_row zc = { "zc", "skb" };
-	struct zb_row zc_ret = { "zc-return", "skb" };
-	struct zb_row fb = { "fallback", "skb" };
-	struct zb_row fb_ret = { "fallback-return", "skb" };
+	struct zb_row copy, zc, zc_ret, fb, fb_ret;
+
+	zb_row_init(test, &copy, "copy", "skb", ZB_RECV_GROUP);
+	zb_row_init(test, &zc, "zc", "skb", ZB_RECV_GROUP);
+	zb_row_init(test, &zc_ret, "zc-return", "skb", ZB_RECV_GROUP);
+	zb_row_init(test, &fb, "fallback", "skb", ZB_RECV_GROUP);
+	zb_row_init(test, &fb_ret, "fallback-return", "skb", ZB_RECV_GROUP);
 
 	/* ordinary pages: the copy, then recv-zc's copy fallback */
 	zb_build_skbs(test, ctx, nr, sz->payload, false);
@@ -661,7 +722,7 @@ static void zb_run_plain_pool(struct kunit *test, struct zb_row *row,
 	};
 	netmem_ref batch[ZB_BATCH];
 	struct page_pool *pool;
-	u64 t0, done = 0, failed = 0;
+	u64 t0, t1, done = 0, failed = 0;
 	int i;
 
 	pool = page_pool_create(&pp);
@@ -680,12 +741,14 @@ static void zb_run_plain_pool(struct kunit *test, struct zb_row *row,
 							  direct);
 		local_bh_enable();
 		done += ZB_BATCH;
-		if (!(done % (ZB_BATCH * 256)))
+		t1 = ktime_get_ns();
+		zb_sample(row, t1 - t0, ZB_BATCH, PAGE_SIZE);
+		t0 = t1;
+		if (!(done % (ZB_BATCH * 256))) {
 			cond_resched();
+			t0 = ktime_get_ns();
+		}
 	}
-	row->ns = ktime_get_ns() - t0;
-	row->iters = done;
-	row->bytes = done * PAGE_SIZE;
 	page_pool_destroy(pool);
 	KUNIT_EXPECT_EQ(test, failed, 0ULL);
 }
@@ -710,8 +773,8 @@ static void zb_iou_batch(struct kunit *test, struct zb_ctx *ctx, bool cqe,
 			u64 t0 = ktime_get_ns();
 
 			batch[i] = page_pool_alloc_netmems(pool, GFP_ATOMIC);
-			refill->ns += ktime_get_ns() - t0;
-			refill->iters += pool->alloc.count + 1;
+			zb_sample(refill, ktime_get_ns() - t0,
+				  pool->alloc.count + 1, PAGE_SIZE);
 		} else {
 			batch[i] = page_pool_alloc_netmems(pool, GFP_ATOMIC);
 		}
@@ -753,32 +816,35 @@ static void zb_iou_batch(struct kunit *test, struct zb_ctx *ctx, bool cqe,
 static void zb_run_iou(struct kunit *test, struct zb_ctx *ctx,
 		       struct zb_row *row, struct zb_row *refill, bool cqe)
 {
-	u64 t0, done = 0;
+	u64 t0, t1, done = 0;
 
 	mutex_lock(&ctx->ring->uring_lock);
 	t0 = ktime_get_ns();
 	while (done < zb_pool_buffers()) {
 		zb_iou_batch(test, ctx, cqe, refill);
 		done += ZB_BATCH;
-		if (!(done % (ZB_BATCH * 256)))
+		t1 = ktime_get_ns();
+		zb_sample(row, t1 - t0, ZB_BATCH, PAGE_SIZE);
+		t0 = t1;
+		if (!(done % (ZB_BATCH * 256))) {
 			cond_resched();
+			t0 = ktime_get_ns();
+		}
 	}
-	row->ns = ktime_get_ns() - t0;
 	mutex_unlock(&ctx->ring->uring_lock);
-	row->iters = done;
-	row->bytes = done * PAGE_SIZE;
-	refill->bytes = refill->iters * PAGE_SIZE;
 }
 
 static void zb_run_clock(struct zb_row *row)
 {
-	u64 t0 = ktime_get_ns();
-	int i;
+	int i, j;
 
-	for (i = 0; i < 100000; i++)
-		ktime_get_ns();
-	row->ns = ktime_get_ns() - t0;
-	row->iters = 100000;
+	for (i = 0; i < 100; i++) {
+		u64 t0 = ktime_get_ns();
+
+		for (j = 0; j < 1000; j++)
+			ktime_get_ns();
+		zb_sample(row, ktime_get_ns() - t0, 1000, 0);
+	}
 }
 
 /*
@@ -789,14 +855,15 @@ static void zb_run_clock(struct zb_row *row)
 static void zcrx_bench_provider(struct kunit *test)
 {
 	struct zb_ctx *ctx = test->priv;
-	struct zb_row ring = { "pp-ring", "buf" };
-	struct zb_row direct = { "pp-direct", "buf" };
-	struct zb_row iou = { "iou-round", "buf" };
-	struct zb_row iou_nocqe = { "iou-round-nocqe", "buf" };
-	struct zb_row refill = { "iou-refill", "entry" };
-	struct zb_row refill_nocqe = { "iou-refill-nocqe", "entry" };
-	struct zb_row clock = { "clock", "read" };
+	struct zb_row ring, direct, iou, iou_nocqe, refill, refill_nocqe, clock;
 
+	zb_row_init(test, &ring, "pp-ring", "buf", ZB_POOL_GROUP);
+	zb_row_init(test, &direct, "pp-direct", "buf", ZB_POOL_GROUP);
+	zb_row_init(test, &iou, "iou-round", "buf", ZB_POOL_GROUP);
+	zb_row_init(test, &iou_nocqe, "iou-round-nocqe", "buf", ZB_POOL_GROUP);
+	zb_row_init(test, &refill, "iou-refill", "entry", ZB_POOL_GROUP);
+	zb_row_init(test, &refill_nocqe, "iou-refill-nocqe", "entry", ZB_POOL_GROUP);
+	zb_row_init(test, &clock, "clock", "read", 1);
 	zb_note(test);
 	ctx->ring->submitter_task = current;
 	zb_run_clock(&clock);
