@@ -9,8 +9,9 @@
 #
 # -d runs the suite as a smoke test on a debug kernel instead (the test
 # kernel's kunit/.kunitconfig plus the bench, in build/uml-bench-debug so
-# that the test kernel keeps its case count): it checks the counts under
-# KASAN and lockdep, its numbers mean nothing.
+# that the test kernel keeps its case count; seeded from a copy of the
+# test kernel's build if that exists): it checks the counts under KASAN,
+# lockdep and kmemleak in a few seconds, its numbers mean nothing.
 #
 # Usage: scripts/bench-kunit.sh [-n] [-d] [-t SECONDS]
 #   -n  do not build: run the kernel already built
@@ -43,6 +44,14 @@ done
 
 if [ "$do_build" -eq 1 ]; then
 	"$ZCRX_ROOT/scripts/apply.sh"
+	# The debug kernel differs from the test kernel in one option: start
+	# from a copy of its build, and only zcrx.c is compiled again.
+	if [ "$name" = bench-kunit-debug ] && [ ! -e "$build/.config" ] &&
+	   [ -x "$BUILD_UML/linux" ]; then
+		msg "seeding $build from $BUILD_UML"
+		rm -rf "$build"
+		cp -a "$BUILD_UML" "$build"
+	fi
 	mkdir -p "$build" "$OUT"
 	(cd "$TREE" && run_logged "$OUT/$name-build.log" "UML $name kernel build" \
 		python3 tools/testing/kunit/kunit.py build --build_dir="$build" \

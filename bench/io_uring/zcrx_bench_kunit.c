@@ -162,6 +162,10 @@ static int zb_cmp_u32(const void *a, const void *b)
 /* The median cost per operation in ps; sorts the samples once. */
 static u64 zb_median_ps(struct zb_row *r)
 {
+	/* a row shorter than a group (a smoke run): the one sample it has */
+	if (!r->nr && r->pend_ops)
+		r->ps[r->nr++] = min_t(u64, div64_u64(r->pend_ns * 1000,
+						      r->pend_ops), U32_MAX);
 	if (!r->nr)
 		return 0;
 	sort(r->ps, r->nr, sizeof(*r->ps), zb_cmp_u32, NULL);
