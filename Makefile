@@ -7,7 +7,7 @@
 # `make` prints that list instead of starting a build.
 
 .PHONY: help demo test setup tree patches checkpatch kunit uml-test \
-	qemu-test qemu-e1000e x86 kcsan bench check-versions check-bisect \
+	qemu-test qemu-e1000e x86 kcsan bench bench-kunit check-versions check-bisect \
 	clean-cache
 
 ## help: list the targets (what plain `make` does)
@@ -70,10 +70,14 @@ kcsan: setup
 	@ZCRX_X86_VARIANT=kcsan scripts/qemu-run.sh -n -t 1800 -l qemu-kcsan \
 		-k zcrx.timeout=360 -f 't_zcrx_[sv]*'
 
-## bench: recv-zc against a copying receiver on a vnic pair, in UML (BENCH_ARGS)
+## bench: recv-zc against read, multishot recv and TCP_ZEROCOPY_RECEIVE on vnic in UML (BENCH_ARGS), then bench-kunit
 bench: setup
-	@scripts/kunit.sh build
 	@scripts/bench.sh $(BENCH_ARGS)
+	@scripts/bench-kunit.sh -n
+
+## bench-kunit: KUnit microbenchmarks of recv-zc and the provider on the UML bench kernel
+bench-kunit: setup
+	@scripts/bench-kunit.sh $(BENCH_KUNIT_ARGS)
 
 ## check-versions: apply the series to every linux-source-6.12 Debian offers
 check-versions: setup

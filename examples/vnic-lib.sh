@@ -203,3 +203,57 @@ vnic_run() {
 	fi
 	return 0
 }
+
+# The receivers of vnic-bench.sh and vnic-receivers.sh, by name, each on a
+# port of its own steered to an rx queue of vB (vnic has 4: queue 1 is
+# the zcrx queue, the copying receivers take 2 and 3, one run at a time):
+#   read       epoll_receiver -m read       read() with epoll   9001 -> 2
+#   multishot  copy_receiver -m multishot   buffer ring         9002 -> 3
+#   tcpzc      epoll_receiver -m tcpzc      TCP_ZEROCOPY_RECEIVE 9003 -> 2
+#   single     copy_receiver                one recv at a time  9004 -> 3
+#   zc-eager   zcrx_server -R eager         recv-zc, bound      9000 -> 1
+#   zc-batch   zcrx_server -R batch         recv-zc, bound      9000 -> 1
+# Over loopback ($RXNS empty) the recv-zc ones are NODEV (-n).
+# shellcheck disable=SC2034 # for the scripts that source this
+VNIC_RECEIVERS="read multishot tcpzc single zc-eager zc-batch"
+
+# vnic_receiver NAME: VNIC_R_PORT, VNIC_R_QUEUE and VNIC_R_ARGS (the
+# program and its arguments, as words) of receiver NAME; 1 if unknown.
+# shellcheck disable=SC2034 # for the scripts that source this
+vnic_receiver() {
+	case $1 in
+	read)
+		VNIC_R_PORT=9001 VNIC_R_QUEUE=2
+		VNIC_R_ARGS="$VNIC_BIN/epoll_receiver -m read"
+		;;
+	multishot)
+		VNIC_R_PORT=9002 VNIC_R_QUEUE=3
+		VNIC_R_ARGS="$VNIC_BIN/copy_receiver -m multishot"
+		;;
+	tcpzc)
+		VNIC_R_PORT=9003 VNIC_R_QUEUE=2
+		VNIC_R_ARGS="$VNIC_BIN/epoll_receiver -m tcpzc"
+		;;
+	single)
+		VNIC_R_PORT=9004 VNIC_R_QUEUE=3
+		VNIC_R_ARGS="$VNIC_BIN/copy_receiver -m single"
+		;;
+	zc-eager | zc-batch)
+		VNIC_R_PORT=9000 VNIC_R_QUEUE=1
+		if [ -n "$RXNS" ]; then
+			VNIC_R_ARGS="$VNIC_BIN/zcrx_server -i $VNIC_RX -q 1"
+		else
+			VNIC_R_ARGS="$VNIC_BIN/zcrx_server -n"
+		fi
+		VNIC_R_ARGS="$VNIC_R_ARGS -R ${1#zc-}"
+		;;
+	*)
+		return 1
+		;;
+	esac
+}
+
+# Steer the ports of every receiver above (zcrx-nic-setup for 9000).
+vnic_steer_receivers() {
+	vnic_steer 9000 1 9001 2 9002 3 9003 2 9004 3
+}

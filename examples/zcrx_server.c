@@ -11,7 +11,10 @@
  * connection. Each completion is a 32-byte CQE pointing into the area; the
  * program checks the bytes against the stream pattern of zcrx_loopback
  * (byte i = (uint8_t)(i * 7 + (i >> 12))) and hands the buffer straight
- * back through the refill ring. A recv-zc that ends without
+ * back through the refill ring: -R batch (default) writes the entry at
+ * once and publishes the ring's tail once per batch of CQEs, -R eager
+ * publishes the tail after every entry, so the kernel can reuse each
+ * buffer as soon as it is checked. A recv-zc that ends without
  * IORING_CQE_F_MORE before EOF (-ENOSPC: CQ full, -ENOMEM: no free buffer
  * for the copy path) is armed again.
  *
@@ -22,19 +25,22 @@
  * zero-copy and copied) and prints one summary line:
  *   zcrx_server: conns=2 bytes=... secs=... MiB/s=... cpu_s=...
  *                zc_bytes=... copy_bytes=... errors=0 rearms=...
- * cpu_s is the CPU time of the receiving thread. The exit status is 0
+ *                flushes=... cpu_ns=... syscalls=... refill=batch|eager
+ * cpu_s is the CPU time of the receiving thread (rusage), cpu_ns the same
+ * from CLOCK_THREAD_CPUTIME_ID, syscalls the io_uring_enter() and
+ * io_uring_register() calls of the receive loop. The exit status is 0
  * only if every byte matched and every connection ended cleanly.
  *
  * Without arguments it checks itself: NODEV over loopback, two
  * connections from a sender thread (IPv4, and IPv6 where there is ::1),
- * a small CQ so that recv-zc gets re-armed.
+ * a small CQ so that recv-zc gets re-armed, once with each refill mode.
  *
  * Written against upstream's names only; build with liburing-ext.
  */
 #include "example.h"
+#include "ex_uring.h"
 
 #include <fcntl.h>
-#include <liburing.h>
 #include <net/if.h>
 #include <sys/mman.h>
 
@@ -55,6 +61,7 @@ struct opts {
 	int		timeout;	/* seconds without an event */
 	bool		fdinfo;
 	bool		selfcheck;
+	bool		eager;		/* -R eager */
 };
 
 struct conn {
@@ -80,6 +87,9 @@ struct server {
 	uint64_t			bytes;
 	unsigned int			errors, rearms, flushes;
 	double				t0, t1, c0, c1;
+	long long			n0, n1;		/* thread CPU ns */
+	struct ex_guest			g0, g1;
+	uint64_t			syscalls;
 	/* the fdinfo line */
 	bool				have_info;
 	unsigned int			info_ifindex, info_rxq;
@@ -88,15 +98,7 @@ struct server {
 
 static struct io_uring_sqe *get_sqe(struct server *s)
 {
-	struct io_uring_sqe *sqe = io_uring_get_sqe(&s->ring);
-
-	if (!sqe) {
-		io_uring_submit(&s->ring);
-		sqe = io_uring_get_sqe(&s->ring);
-		if (!sqe)
-			ex_die("no free SQE");
-	}
-	return sqe;
+	return ex_uring_sqe(&s->ring, &s->syscalls);
 }
 
 static void arm_accept(struct server *s)
@@ -134,6 +136,7 @@ static void refill(struct server *s, uint64_t off, unsigned int len)
 		int ret;
 
 		io_uring_zcrx_rq_commit(&s->rq);
+		s->syscalls++;
 		ret = io_uring_register_zcrx_ctrl(&s->ring, &ctrl);
 		if (ret)
 			ex_die("refill ring full and ZCRX_CTRL_FLUSH_RQ failed: %s",
@@ -146,6 +149,8 @@ static void refill(struct server *s, uint64_t off, unsigned int len)
 	rqe->off = off | s->area_reg.rq_area_token;
 	rqe->len = len;
 	rqe->__pad = 0;
+	if (s->o->eager)
+		io_uring_zcrx_rq_commit(&s->rq);
 }
 
 static void conn_end(struct server *s, unsigned int i)
@@ -157,6 +162,8 @@ static void conn_end(struct server *s, unsigned int i)
 	s->done++;
 	s->t1 = ex_now();
 	s->c1 = ex_cpu(RUSAGE_THREAD);
+	s->n1 = ex_thread_ns();
+	ex_guest_cpu(&s->g1);
 }
 
 static void conn_error(struct server *s, unsigned int i, const char *fmt,
@@ -178,6 +185,9 @@ static void on_accept(struct server *s, int res)
 	if (!i) {
 		s->t0 = ex_now();
 		s->c0 = ex_cpu(RUSAGE_THREAD);
+		ex_guest_cpu(&s->g0);
+		s->n0 = ex_thread_ns();
+		s->syscalls = 0;
 	}
 	s->conn[i] = (struct conn){ .fd = res };
 	s->accepted++;
@@ -324,6 +334,15 @@ static void setup(struct server *s)
 		s->reg.flags = ZCRX_REG_NODEV;
 	}
 	ret = io_uring_register_ifq(&s->ring, &s->reg);
+	/*
+	 * -EEXIST: the queue still has a provider, that of a ring closed a
+	 * moment ago (the kernel frees rings in a workqueue, the previous
+	 * zcrx_server's too): give its teardown a few seconds.
+	 */
+	for (int tries = 0; ret == -EEXIST && o->ifname && tries < 100; tries++) {
+		usleep(100 * 1000);
+		ret = io_uring_register_ifq(&s->ring, &s->reg);
+	}
 	if (ret && o->selfcheck && (ret == -EINVAL || ret == -EOPNOTSUPP)) {
 		printf("zcrx_server: SKIP: this kernel has no zcrx (%s)\n",
 		       strerror(-ret));
@@ -361,14 +380,13 @@ static void serve(struct server *s)
 		unsigned int head, n = 0;
 		int ret;
 
-		ret = io_uring_submit_and_wait_timeout(&s->ring, &cqe, 1, &ts,
-						       NULL);
+		ret = ex_uring_wait(&s->ring, &ts, &s->syscalls);
 		if (ret == -ETIME)
 			ex_die("nothing happened for %d s: %u of %u connections accepted, %u ended, %llu bytes",
 			       o->timeout, s->accepted, o->conns, s->done,
 			       (unsigned long long)s->bytes);
 		if (ret < 0 && ret != -EINTR)
-			ex_die("io_uring_submit_and_wait_timeout: %s",
+			ex_die("io_uring_enter: %s",
 			       strerror(-ret));
 		io_uring_for_each_cqe(&s->ring, head, cqe) {
 			unsigned int type = cqe->user_data >> 32;
@@ -391,10 +409,14 @@ static void serve(struct server *s)
 
 static void summary(struct server *s)
 {
-	char extra[64];
+	char extra[320], guest[160];
 
-	snprintf(extra, sizeof(extra), "rearms=%u flushes=%u", s->rearms,
-		 s->flushes);
+	ex_guest_fmt(guest, sizeof(guest), &s->g0, &s->g1);
+	snprintf(extra, sizeof(extra),
+		 "rearms=%u flushes=%u cpu_ns=%lld syscalls=%llu refill=%s%s",
+		 s->rearms, s->flushes, s->n1 - s->n0,
+		 (unsigned long long)s->syscalls,
+		 s->o->eager ? "eager" : "batch", guest);
 	ex_summary(s->accepted, s->bytes, s->t1 - s->t0, s->c1 - s->c0,
 		   s->have_info ? s->zc_bytes : -1,
 		   s->have_info ? s->copy_bytes : -1, s->errors, extra);
@@ -424,6 +446,7 @@ static int run(const struct opts *o)
 	bool ipv6;
 	int port = o->port, i, nsnd = 0, fail = 0;
 
+	memset(&s, 0, sizeof(s));
 	s.o = o;
 	/* The ifq first, so no data of the flows reaches the queue before. */
 	setup(&s);
@@ -489,8 +512,9 @@ static int run(const struct opts *o)
 			fail = 1;
 		}
 		if (!fail)
-			printf("zcrx_server: PASS: %llu bytes on 2 connections through multishot recv-zc, every byte checked and every buffer returned; fdinfo counts them all as copied (NODEV); %u re-arms\n",
-			       (unsigned long long)s.bytes, s.rearms);
+			printf("zcrx_server: PASS: %llu bytes on 2 connections through multishot recv-zc, every byte checked and every buffer returned (%s refill); fdinfo counts them all as copied (NODEV); %u re-arms\n",
+			       (unsigned long long)s.bytes,
+			       o->eager ? "eager" : "batched", s.rearms);
 	}
 	if (fail && !o->selfcheck)
 		fprintf(stderr, "zcrx_server: FAILED\n");
@@ -501,13 +525,15 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: zcrx_server (-i IFNAME -q QUEUE | -n) [-p PORT] [-c CONNS] [-a AREA_MiB]\n"
-		"                   [-r RQ_ENTRIES] [-C CQ_ENTRIES] [-e BYTES] [-t SECS] [-b ADDR] [-o]\n"
+		"                   [-r RQ_ENTRIES] [-C CQ_ENTRIES] [-R batch|eager] [-e BYTES] [-t SECS]\n"
+		"                   [-b ADDR] [-o]\n"
 		"  -i, -q  bind the ifq to rx queue QUEUE of IFNAME (steer the flows there)\n"
 		"  -n      no device (ZCRX_REG_NODEV): every byte is copied into the area\n"
 		"  -p      TCP port (default 9000)         -b  listen address (default: all)\n"
 		"  -c      connections to serve (default 1) -a  area MiB (default 32)\n"
 		"  -r      refill ring entries (default: one per area page)\n"
 		"  -C      CQ entries (default 4096)        -e  bytes each connection must bring\n"
+		"  -R      refill tail published once per CQE batch (default) or after every buffer\n"
 		"  -t      give up after SECS without an event (default 60)\n"
 		"  -o      print the ifq's line of the ring's fdinfo\n"
 		"without arguments: a NODEV self-check over loopback\n");
@@ -534,9 +560,12 @@ int main(int argc, char **argv)
 		o.cq_entries = 128;
 		o.expect = 32u << 20;
 		o.bind_addr = NULL;
+		if (run(&o))
+			return 1;
+		o.eager = true;
 		return run(&o);
 	}
-	while ((opt = getopt(argc, argv, "i:q:np:c:a:r:C:e:t:b:oh")) != -1) {
+	while ((opt = getopt(argc, argv, "i:q:np:c:a:r:C:R:e:t:b:oh")) != -1) {
 		switch (opt) {
 		case 'i': o.ifname = optarg; break;
 		case 'q': o.queue = atoi(optarg); break;
@@ -546,6 +575,12 @@ int main(int argc, char **argv)
 		case 'a': o.area_len = strtoul(optarg, NULL, 0) << 20; break;
 		case 'r': o.rq_entries = ex_size(optarg); break;
 		case 'C': o.cq_entries = ex_size(optarg); break;
+		case 'R':
+			if (!strcmp(optarg, "eager"))
+				o.eager = true;
+			else if (strcmp(optarg, "batch"))
+				usage();
+			break;
 		case 'e': o.expect = ex_size(optarg); break;
 		case 't': o.timeout = atoi(optarg); break;
 		case 'b': o.bind_addr = optarg; break;

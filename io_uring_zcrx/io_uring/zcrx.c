@@ -1839,3 +1839,7 @@ void io_zcrx_show_fdinfo(struct seq_file *m, struct io_ring_ctx *ctx)
 #if IS_ENABLED(CONFIG_IO_URING_ZCRX_KUNIT_TEST)
 #include "zcrx_kunit.c"
 #endif
+
+#if IS_ENABLED(CONFIG_IO_URING_ZCRX_KUNIT_BENCH)
+#include "zcrx_bench_kunit.c"
+#endif
