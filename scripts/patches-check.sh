@@ -24,4 +24,4 @@ fi
 rm -rf "$tmp"
 msg "$(series_patches "$PATCH_OUT" | wc -l) patches apply to pristine $KSRC_KVER"
 msg "the product: $(ls "$PATCH_OUT"/*.patch | wc -l) patches in $PATCH_OUT"
-msg "test-only (vnic, the KUnit bench; applied on top by the builds): $(ls "$PATCH_OUT"/test/*.patch | wc -l) in $PATCH_OUT/test"
+msg "test-only (vnic, the KUnit bench, the UML bench clock; applied on top by the builds): $(ls "$PATCH_OUT"/test/*.patch | wc -l) in $PATCH_OUT/test"
