@@ -5,19 +5,20 @@
  * For each area size it maps and faults in the area and a refill region
  * first (so that page faults are not counted), then times
  * io_uring_register_ifq() (wall clock and the thread's CPU time) and
- * takes the kernel memory the registration keeps as the drop of
- * /proc/meminfo's MemFree across the call: the per-buffer net_iovs, the
- * freelist, the user references, the pinned pages' array, the DMA
- * mappings and, bound to a queue (-i, -q), the page pool and the queue
- * restart. The area's own pages are the user's, faulted in before, and
- * not counted. Each size is registered -r times in a new ring; the median
+ * takes the kernel memory the registration keeps as the growth of
+ * /proc/meminfo's Slab + VmallocUsed across the call: the per-buffer
+ * net_iovs, the freelist, the user references and the pinned pages'
+ * array (kvmalloc'd: vmalloc for a large area, slab for a small one), the
+ * scatterlist and the ifq itself; bound to a queue (-i, -q) also what the
+ * page pool and the queue restart allocate there. The area's own pages
+ * are the user's, faulted in before, and not counted. Each size is registered -r times in a new ring; the median
  * and the spread ((max - min) / median) are printed, one line per size:
  *
  *   zcrx_regcost: area=1073741824 bufs=262144 runs=3 reg_ms=... \
  *                 ns_per_buf=... kmem_bytes=... kmem_per_buf=... spread=...
  *
- * MemFree moves in pages and other activity moves it too: below a few
- * MiB of area the kernel memory figure is noise, and it is only
+ * Slab counts whole slab pages and other activity moves it too: below a
+ * few MiB of area the kernel memory figure is mostly noise, and it is only
  * meaningful on an otherwise idle machine (the bench VM).
  *
  * Without arguments it checks itself with NODEV areas of 1 and 8 MiB, each
@@ -64,22 +65,25 @@ static double mono_ns(void)
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
-/* MemFree of /proc/meminfo in bytes. */
-static double mem_free(void)
+/* Slab + VmallocUsed of /proc/meminfo in bytes: kernel allocations. */
+static double kernel_mem(void)
 {
+	long long slab = -1, vm = -1, kb;
 	char line[256];
-	long long kb = -1;
 	FILE *f = fopen("/proc/meminfo", "r");
 
 	if (!f)
 		ex_die("/proc/meminfo: %s", strerror(errno));
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "MemFree: %lld kB", &kb) == 1)
-			break;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Slab: %lld kB", &kb) == 1)
+			slab = kb;
+		else if (sscanf(line, "VmallocUsed: %lld kB", &kb) == 1)
+			vm = kb;
+	}
 	fclose(f);
-	if (kb < 0)
-		ex_die("no MemFree in /proc/meminfo");
-	return kb * 1024.0;
+	if (slab < 0 || vm < 0)
+		ex_die("no Slab or VmallocUsed in /proc/meminfo");
+	return (slab + vm) * 1024.0;
 }
 
 /*
@@ -125,13 +129,13 @@ static int register_once(const struct opts *o, void *area, uint64_t len,
 		reg.flags = ZCRX_REG_NODEV;
 	}
 
-	m0 = mem_free();
+	m0 = kernel_mem();
 	c0 = thread_cpu_ns();
 	t0 = mono_ns();
 	ret = io_uring_register_ifq(&ring, &reg);
 	out->wall_ns = mono_ns() - t0;
 	out->cpu_ns = thread_cpu_ns() - c0;
-	out->kmem = m0 - mem_free();
+	out->kmem = kernel_mem() - m0;
 
 	io_uring_queue_exit(&ring);
 	io_uring_zcrx_rq_region_free(&rd);

@@ -164,7 +164,7 @@ regcost_table() {
 	}
 	END {
 		if (NR)
-			print "kernel memory: the drop of MemFree across the registration (page-granular: noise below a few MiB)"
+			print "kernel memory: growth of Slab + VmallocUsed across the registration (noise below a few MiB)"
 	}'
 }
 
