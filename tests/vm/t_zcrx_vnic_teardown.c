@@ -6,10 +6,6 @@
  * - restart: vB goes down and up while the stream runs (its queues stop,
  *   their page pools go, new ones take provider memory again); the
  *   stream completes, every byte checked, all of it zero-copy;
- * - restart_area_full: the same with every buffer of the area in the
- *   socket when vB goes down (the receiver stops reading until the NIC
- *   drops for want of a buffer): all of them belong to the old pool and
- *   come back only through the new pool's refill, after the flap;
  * - netdev unregister: the pair is deleted while userspace holds buffers;
  *   the buffers stay readable and go back through the refill ring, the
  *   ring exits, every page is unpinned;
@@ -17,7 +13,7 @@
  *   queue is free again at once: a new registration on it succeeds as
  *   soon as the child is reaped.
  *
- * Cases: killed, restart, restart_area_full, unregister (in that order: killed forks, which
+ * Cases: killed, restart, unregister (in that order: killed forks, which
  * must happen before this process has a ring), each with a pair and a
  * ring of its own. What a case that fails leaves (a child, the ring, the
  * pair) main() closes before the next one starts.
@@ -45,7 +41,6 @@ struct tcase {
 	struct zu_sender	*snd;
 	int			lfd, rx;
 	long			pinned_before;
-	size_t			area_len;	/* AREA_LEN unless set */
 	/* what there is to close */
 	bool			have_pair, have_ring, have_ifq, have_recv;
 	struct zu_child		child;		/* killed's receiver */
@@ -73,8 +68,7 @@ static int bind_ifq(struct tcase *t)
 {
 	zu_ring_init_or_die(&t->ring, 64, 4096, 0);
 	t->have_ring = true;
-	zu_ifq_prepare(&t->z, &t->ring, t->area_len ? t->area_len : AREA_LEN,
-		       RQ_ENTRIES, false);
+	zu_ifq_prepare(&t->z, &t->ring, AREA_LEN, RQ_ENTRIES, false);
 	t->have_ifq = true;
 	t->z.reg.flags = 0;
 	t->z.reg.if_idx = t->p.ifindex;
@@ -178,53 +172,6 @@ static void restart(void)
 	tcase_end(&t, "restart");
 }
 
-static void restart_area_full(void)
-{
-	const uint64_t total = 16ull * ZU_MIB;
-	long long drops0, t0, flap_ms;
-	struct zv_ifq_info info;
-	char stat[32];
-
-	snprintf(stat, sizeof(stat), "rx%d_drops_nobuf", QUEUE);
-	tcase_init(&t);
-	/* a quarter of AREA_LEN: it runs out before TCP's window closes */
-	t.area_len = AREA_LEN / 4;
-	tcase_pair(&t);
-	bind_ifq_or_die(&t);
-	stream_start(&t, total);
-	t.r.recheck = true;
-	zu_recv_until(&t.r, 4 * ZU_MIB);
-	/*
-	 * Reap nothing (deferred task work: the armed request does not run
-	 * either) until the NIC finds no free buffer: the socket then holds
-	 * the whole area.
-	 */
-	drops0 = vn_stat_or_die(VN_B, stat);
-	t0 = zu_now_ms();
-	while (vn_stat_or_die(VN_B, stat) == drops0) {
-		if (zu_now_ms() - t0 > 20000)
-			tst_fail("restart_area_full: expected %s to move within 20 s while nothing was read, it stayed %lld",
-				 stat, drops0);
-		usleep(10000);
-	}
-	printf("# restart_area_full: area exhausted after %lld ms, %ld bytes waiting in the socket\n",
-	       zu_now_ms() - t0, zu_inq(t.rx));
-	flap_ms = zu_now_ms();
-	vn_sh_or_die("ip link set %s down && ip link set %s up", VN_B, VN_B);
-	printf("# restart_area_full: down/up of %s took %lld ms\n", VN_B,
-	       zu_now_ms() - flap_ms);
-	zu_recv_all(&t.r);
-	zu_wait_sender(t.snd);
-
-	if (zv_ifq_info(t.ring.ring_fd, t.z.id, &info))
-		tst_fail("expected a ZcrxIfq%u line in the ring's fdinfo",
-			 t.z.id);
-	tst_check(info.zc_bytes == total && !info.copy_bytes,
-		  "restart_area_full: expected %llu bytes zero-copy and none copied, got zc_bytes=%llu copy_bytes=%llu",
-		  (unsigned long long)total, info.zc_bytes, info.copy_bytes);
-	tcase_end(&t, "restart_area_full");
-}
-
 static void unregister(void)
 {
 	size_t held;
@@ -307,27 +254,25 @@ static void killed(void)
 /* A case, then whatever it left closed. */
 #define RUN(fn)	do { TST_CASE(fn); tcase_release(&t); } while (0)
 
-/* No argument: every case; else only the one named. */
+/* No argument: every case; else only the one named (killed, restart, unregister). */
 int main(int argc, char **argv)
 {
 	const char *only = argc > 1 ? argv[1] : NULL;
 
 	if (only && strcmp(only, "killed") && strcmp(only, "restart") &&
-	    strcmp(only, "restart_area_full") && strcmp(only, "unregister"))
-		tst_fail("expected a case to run (killed, restart, restart_area_full or unregister), got %s",
+	    strcmp(only, "unregister"))
+		tst_fail("expected a case to run (killed, restart or unregister), got %s",
 			 only);
 	signal(SIGPIPE, SIG_IGN);
 	zu_require_zcrx();
 	tcase_init(&t);
 
-	tst_plan(only ? 1 : 4);
+	tst_plan(only ? 1 : 3);
 	/* First: it forks, which must happen before this process has a ring. */
 	if (!only || !strcmp(only, "killed"))
 		RUN(killed);
 	if (!only || !strcmp(only, "restart"))
 		RUN(restart);
-	if (!only || !strcmp(only, "restart_area_full"))
-		RUN(restart_area_full);
 	if (!only || !strcmp(only, "unregister"))
 		RUN(unregister);
 	return tst_exit();
