@@ -152,6 +152,21 @@ static void zb_sample(struct zb_row *r, u64 ns, u64 ops, u64 bytes)
 	r->pend_ops = 0;
 }
 
+/*
+ * A batch of ZB_BATCH buffers that began at @t0 is done, @done in all:
+ * sample it, yield every 256 batches (not timed), return the next start.
+ */
+static u64 zb_batch_done(struct zb_row *r, u64 t0, u64 done)
+{
+	u64 t1 = ktime_get_ns();
+
+	zb_sample(r, t1 - t0, ZB_BATCH, PAGE_SIZE);
+	if (done % (ZB_BATCH * 256))
+		return t1;
+	cond_resched();
+	return ktime_get_ns();
+}
+
 static int zb_cmp_u32(const void *a, const void *b)
 {
 	u32 x = *(const u32 *)a, y = *(const u32 *)b;
@@ -726,7 +741,7 @@ static void zb_run_plain_pool(struct kunit *test, struct zb_row *row,
 	};
 	netmem_ref batch[ZB_BATCH];
 	struct page_pool *pool;
-	u64 t0, t1, done = 0, failed = 0;
+	u64 t0, done = 0, failed = 0;
 	int i;
 
 	pool = page_pool_create(&pp);
@@ -745,13 +760,7 @@ static void zb_run_plain_pool(struct kunit *test, struct zb_row *row,
 							  direct);
 		local_bh_enable();
 		done += ZB_BATCH;
-		t1 = ktime_get_ns();
-		zb_sample(row, t1 - t0, ZB_BATCH, PAGE_SIZE);
-		t0 = t1;
-		if (!(done % (ZB_BATCH * 256))) {
-			cond_resched();
-			t0 = ktime_get_ns();
-		}
+		t0 = zb_batch_done(row, t0, done);
 	}
 	page_pool_destroy(pool);
 	KUNIT_EXPECT_EQ(test, failed, 0ULL);
@@ -820,20 +829,14 @@ static void zb_iou_batch(struct kunit *test, struct zb_ctx *ctx, bool cqe,
 static void zb_run_iou(struct kunit *test, struct zb_ctx *ctx,
 		       struct zb_row *row, struct zb_row *refill, bool cqe)
 {
-	u64 t0, t1, done = 0;
+	u64 t0, done = 0;
 
 	mutex_lock(&ctx->ring->uring_lock);
 	t0 = ktime_get_ns();
 	while (done < zb_pool_buffers()) {
 		zb_iou_batch(test, ctx, cqe, refill);
 		done += ZB_BATCH;
-		t1 = ktime_get_ns();
-		zb_sample(row, t1 - t0, ZB_BATCH, PAGE_SIZE);
-		t0 = t1;
-		if (!(done % (ZB_BATCH * 256))) {
-			cond_resched();
-			t0 = ktime_get_ns();
-		}
+		t0 = zb_batch_done(row, t0, done);
 	}
 	mutex_unlock(&ctx->ring->uring_lock);
 }
