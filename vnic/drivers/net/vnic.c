@@ -16,6 +16,16 @@
  * - The chosen rx queue has a ring of frames waiting for "DMA" and a NAPI
  *   instance. The ring is full or the queue is stopped: the frame is
  *   dropped and counted, as hardware does.
+ * - Each rx queue has an "interrupt" affine to one CPU (queue i's is the
+ *   i-th CPU, cpumask_local_spread(), as drivers spread their vectors):
+ *   a frame sent from another CPU raises the queue's NAPI there by an
+ *   irq_work IPI, so NAPI runs where a NIC's interrupt would run it, not
+ *   wherever the sender happened to be. That matters to a provider: skbs
+ *   are allocated on that CPU, other CPUs that free them defer the free to
+ *   it (skb_attempt_defer_free()), and it frees them in the NET_RX softirq
+ *   of the next frame. With NAPI following the sender, buffers could sit
+ *   in an idle CPU's deferred list while frames were dropped for want of
+ *   them on another.
  * - DMA emulation (NAPI): with header split on, the headers of a TCP
  *   frame with payload are written to a header buffer (from the queue's
  *   header page pool, always ordinary memory) and the payload to PAGE_SIZE
@@ -61,6 +71,7 @@
 #include <linux/if_vlan.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
+#include <linux/irq_work.h>
 #include <linux/module.h>
 #include <linux/netdevice.h>
 #include <linux/platform_device.h>
@@ -127,6 +138,9 @@ struct vnic_rxq {
 	struct net_device	*dev;
 	unsigned int		idx;
 	bool			running;
+	/* the queue's interrupt: raises NAPI on irq_cpu */
+	int			irq_cpu;
+	struct irq_work		irq_work;
 	/* drops counted by senders (queue stopped, ring full) */
 	atomic64_t		xmit_drops;
 	struct vnic_rx_stats	stats;
@@ -302,6 +316,34 @@ static int vnic_ring_produce(struct vnic_rxq *rxq, struct sk_buff *skb,
 	return 0;
 }
 
+/* The queue's interrupt, on irq_cpu (hard irq context). */
+static void vnic_irq(struct irq_work *work)
+{
+	struct vnic_rxq *rxq = container_of(work, struct vnic_rxq, irq_work);
+
+	__napi_schedule(&rxq->napi);
+}
+
+/*
+ * A frame is in @rxq's ring: schedule its NAPI on the queue's CPU. As a
+ * NIC masks its vector while NAPI is scheduled, only the transmit that
+ * schedules it sends the IPI; the others leave NAPI_STATE_MISSED, so NAPI
+ * polls again. A pending irq_work (queue_on false) schedules it already.
+ * Called with BH disabled (no migration); a CPU cannot go offline between
+ * the check and the queueing (stop_machine waits for this CPU).
+ */
+static void vnic_raise_irq(struct vnic_rxq *rxq)
+{
+	int cpu = rxq->irq_cpu;
+
+	if (cpu == smp_processor_id() || !cpu_online(cpu)) {
+		napi_schedule(&rxq->napi);
+		return;
+	}
+	if (napi_schedule_prep(&rxq->napi))
+		irq_work_queue_on(&rxq->irq_work, cpu);
+}
+
 static netdev_tx_t vnic_xmit(struct sk_buff *skb, struct net_device *dev)
 {
 	struct vnic_priv *priv = netdev_priv(dev);
@@ -333,7 +375,7 @@ static netdev_tx_t vnic_xmit(struct sk_buff *skb, struct net_device *dev)
 		atomic64_inc(&rxq->xmit_drops);
 		goto drop;
 	}
-	napi_schedule(&rxq->napi);
+	vnic_raise_irq(rxq);
 	rcu_read_unlock();
 
 	u64_stats_update_begin(&txs->syncp);
@@ -676,6 +718,8 @@ static void vnic_rxq_stop_synced(struct vnic_rxq *rxq,
 				 struct vnic_rxq_mem *mem)
 {
 	napi_disable(&rxq->napi);
+	/* scheduled NAPI ran, so the IPI did; it may not have returned */
+	irq_work_sync(&rxq->irq_work);
 	/* Frames GRO still holds would keep the pools' buffers. */
 	local_bh_disable();
 	napi_gro_flush(&rxq->napi, false);
@@ -868,6 +912,8 @@ static int vnic_dev_init(struct net_device *dev)
 			goto err_rings;
 		rxq->dev = dev;
 		rxq->idx = i;
+		rxq->irq_cpu = cpumask_local_spread(i, NUMA_NO_NODE);
+		init_irq_work(&rxq->irq_work, vnic_irq);
 		u64_stats_init(&rxq->stats.syncp);
 		netif_napi_add(dev, &rxq->napi, vnic_poll);
 	}
