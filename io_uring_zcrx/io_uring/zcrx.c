@@ -55,6 +55,15 @@
  * - user_refs[] are atomics: the receive path increments, the refill
  *   consumer and the scrub decrement with compare-and-exchange, so a
  *   reference is dropped exactly once.
+ * - Events (7.2) are raised where they happen: ALLOC_FAIL in
+ *   ->alloc_netmems() (softirq), COPY on the copy path (the submitter
+ *   task), after rq.lock and alloc_lock are let go. ifq->ctx_lock, a BH
+ *   safe spinlock that nests inside the socket lock and takes no other
+ *   lock of this file, guards master_ctx and fired_notifs. The event's
+ *   CQE is posted by task work in the master ring's submitter task, the
+ *   work holding a ctx reference. The ring lets go of master_ctx when its
+ *   file goes (io_terminate_zcrx()), before its exit work waits for
+ *   ctx->refs.
  */
 
 #include <linux/anon_inodes.h>
@@ -92,6 +101,8 @@
 
 #define IO_DMA_ATTR		(DMA_ATTR_SKIP_CPU_SYNC | DMA_ATTR_WEAK_ORDERING)
 #define IO_ZCRX_REG_FLAGS	(ZCRX_REG_IMPORT | ZCRX_REG_NODEV)
+#define IO_ZCRX_FEATURES	ZCRX_FEATURE_EVENT
+#define IO_ZCRX_EVENT_TYPES	(BIT(ZCRX_EVENT_ALLOC_FAIL) | BIT(ZCRX_EVENT_COPY))
 /* 6.12's page helpers count a region's pages in an unsigned short */
 #define IO_ZCRX_REGION_MAX	((u64)U16_MAX << PAGE_SHIFT)
 
@@ -475,6 +486,7 @@ static void io_free_rbuf_ring(struct io_zcrx_ifq *ifq)
 	r->acct_pages = 0;
 	ifq->rq.ring = NULL;
 	ifq->rq.rqes = NULL;
+	ifq->notif_stats = NULL;
 }
 
 static void io_zcrx_free_area(struct io_zcrx_ifq *ifq,
@@ -587,6 +599,7 @@ static struct io_zcrx_ifq *io_zcrx_ifq_alloc(struct io_ring_ctx *ctx)
 	ifq->if_rxq = -1;
 	spin_lock_init(&ifq->rq.lock);
 	spin_lock_init(&ifq->alloc_lock);
+	spin_lock_init(&ifq->ctx_lock);
 	mutex_init(&ifq->pp_lock);
 	refcount_set(&ifq->refs, 1);
 	refcount_set(&ifq->user_refs, 1);
@@ -726,15 +739,37 @@ static void io_zcrx_scrub(struct io_zcrx_ifq *ifq)
 
 static void io_zcrx_flush_rq(struct io_zcrx_ifq *ifq);
 
+/* The ring that gets the events, with a reference to it. */
+static bool zcrx_set_ring_ctx(struct io_zcrx_ifq *ifq, struct io_ring_ctx *ctx)
+{
+	guard(spinlock_bh)(&ifq->ctx_lock);
+	if (ifq->master_ctx)
+		return false;
+	percpu_ref_get(&ctx->refs);
+	ifq->master_ctx = ctx;
+	return true;
+}
+
+static void zcrx_clear_ring_ctx(struct io_zcrx_ifq *ifq, struct io_ring_ctx *ctx)
+{
+	guard(spinlock_bh)(&ifq->ctx_lock);
+	if (!ctx || ifq->master_ctx != ctx)
+		return;
+	ifq->master_ctx = NULL;
+	percpu_ref_put(&ctx->refs);
+}
+
 /*
- * A ring or an export file lets go; the last one unbinds the queue and
- * takes back what userspace holds. Buffers that come back after that must
- * not wait in the refill ring, nor in skbs read on one CPU and freed
- * later on another (6.12 defers those frees).
+ * A ring (@ctx) or an export file (NULL) lets go; the last one unbinds the
+ * queue and takes back what userspace holds. Buffers that come back after
+ * that must not wait in the refill ring, nor in skbs read on one CPU and
+ * freed later on another (6.12 defers those frees).
  */
-static void zcrx_unregister_user(struct io_zcrx_ifq *ifq)
+static void zcrx_unregister_user(struct io_zcrx_ifq *ifq,
+				 struct io_ring_ctx *ctx)
 {
 	might_sleep();
+	zcrx_clear_ring_ctx(ifq, ctx);
 	if (!refcount_dec_and_test(&ifq->user_refs))
 		return;
 	io_close_queue(ifq);
@@ -749,9 +784,9 @@ static void zcrx_unregister_user(struct io_zcrx_ifq *ifq)
  * page pool is left the ifq is freed at once: a failed registration or a
  * ring exit gives the memory charge back before it returns.
  */
-static void zcrx_unregister(struct io_zcrx_ifq *ifq)
+static void zcrx_unregister(struct io_zcrx_ifq *ifq, struct io_ring_ctx *ctx)
 {
-	zcrx_unregister_user(ifq);
+	zcrx_unregister_user(ifq, ctx);
 	if (refcount_dec_and_test(&ifq->refs))
 		io_zcrx_ifq_free(ifq);
 }
@@ -778,7 +813,7 @@ static int zcrx_box_release(struct inode *inode, struct file *file)
 
 	if (WARN_ON_ONCE(!ifq))
 		return -EFAULT;
-	zcrx_unregister(ifq);
+	zcrx_unregister(ifq, NULL);
 	return 0;
 }
 
@@ -809,7 +844,7 @@ static int zcrx_export(struct io_ring_ctx *ctx, struct io_zcrx_ifq *ifq,
 	file = anon_inode_getfile("[zcrx]", &zcrx_box_fops, ifq, O_CLOEXEC);
 	if (IS_ERR(file)) {
 		put_unused_fd(fd);
-		zcrx_unregister(ifq);
+		zcrx_unregister(ifq, NULL);
 		return PTR_ERR(file);
 	}
 
@@ -871,7 +906,7 @@ static int import_zcrx(struct io_ring_ctx *ctx,
 err_xa_erase:
 	xa_erase(&ctx->zcrx_ctxs, id);
 err:
-	zcrx_unregister(ifq);
+	zcrx_unregister(ifq, NULL);
 	return ret;
 }
 
@@ -923,22 +958,51 @@ static int zcrx_register_netdev(struct io_zcrx_ifq *ifq,
 }
 
 /*
- * reg.event_desc: a descriptor that asks for nothing is fine, as upstream
- * has it; events and stats (7.2) are not there yet on 6.12, so asking for
- * any is -EINVAL, the answer upstream gives to types it does not know.
+ * reg.event_desc, copied into @ed (zeroed without one) and checked in
+ * upstream's order: unknown event types or flags, a stats_offset without
+ * ZCRX_EVENT_DESC_FLAG_STATS, reserved fields: -EINVAL.
  */
-static int zcrx_check_event_desc(const struct io_uring_zcrx_ifq_reg *reg)
+static int zcrx_copy_event_desc(const struct io_uring_zcrx_ifq_reg *reg,
+				struct zcrx_event_desc *ed)
 {
-	struct zcrx_event_desc ed;
-
-	if (!reg->event_desc)
-		return 0;
-	if (copy_from_user(&ed, u64_to_user_ptr(reg->event_desc), sizeof(ed)))
+	memset(ed, 0, sizeof(*ed));
+	if (reg->event_desc &&
+	    copy_from_user(ed, u64_to_user_ptr(reg->event_desc), sizeof(*ed)))
 		return -EFAULT;
-	/* user_data is only stored upstream; anything else asks for events */
-	if (ed.type_mask || ed.flags || ed.stats_offset ||
-	    !mem_is_zero(ed.__resv2, sizeof(ed.__resv2)))
+	if (ed->type_mask & ~IO_ZCRX_EVENT_TYPES)
 		return -EINVAL;
+	if (ed->flags & ~ZCRX_EVENT_DESC_FLAG_STATS)
+		return -EINVAL;
+	if (!(ed->flags & ZCRX_EVENT_DESC_FLAG_STATS) && ed->stats_offset)
+		return -EINVAL;
+	if (!mem_is_zero(ed->__resv2, sizeof(ed->__resv2)))
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * ZCRX_EVENT_DESC_FLAG_STATS: struct zcrx_stats lives in the refill region
+ * at stats_offset, aligned (-EINVAL), past the entries and inside the
+ * region (-ERANGE). The kernel zeroes it; userspace only reads it.
+ */
+static int zcrx_set_stats(struct io_zcrx_ifq *ifq,
+			  const struct io_uring_zcrx_ifq_reg *reg,
+			  const struct zcrx_event_desc *ed)
+{
+	size_t used = io_zcrx_rq_hdr_size() +
+		      reg->rq_entries * sizeof(struct io_uring_zcrx_rqe);
+	size_t size = (size_t)ifq->rq_region.nr_pages << PAGE_SHIFT;
+	u64 end;
+
+	if (!IS_ALIGNED(ed->stats_offset, __alignof__(struct zcrx_stats)))
+		return -EINVAL;
+	if (ed->stats_offset < used)
+		return -ERANGE;
+	if (check_add_overflow(ed->stats_offset, sizeof(struct zcrx_stats),
+			       &end) || end > size)
+		return -ERANGE;
+	ifq->notif_stats = ifq->rq_region.ptr + ed->stats_offset;
+	memset(ifq->notif_stats, 0, sizeof(*ifq->notif_stats));
 	return 0;
 }
 
@@ -962,6 +1026,7 @@ int io_register_zcrx(struct io_ring_ctx *ctx,
 	struct io_uring_zcrx_area_reg area;
 	struct io_uring_zcrx_ifq_reg reg;
 	struct io_uring_region_desc rd;
+	struct zcrx_event_desc ed;
 	struct io_zcrx_ifq *ifq;
 	int ret;
 	u32 id;
@@ -1004,13 +1069,15 @@ int io_register_zcrx(struct io_ring_ctx *ctx,
 	if (area.rq_area_token)
 		return -EINVAL;
 
-	ret = zcrx_check_event_desc(&reg);
+	ret = zcrx_copy_event_desc(&reg, &ed);
 	if (ret)
 		return ret;
 
 	ifq = io_zcrx_ifq_alloc(ctx);
 	if (!ifq)
 		return -ENOMEM;
+	ifq->notif_data = ed.user_data;
+	ifq->allowed_notif_mask = ed.type_mask;
 
 	if (ctx->user)
 		ifq->user = get_uid(ctx->user);
@@ -1029,6 +1096,11 @@ int io_register_zcrx(struct io_ring_ctx *ctx,
 	ret = io_allocate_rbuf_ring(ifq, &rd, id);
 	if (ret)
 		goto err;
+	if (ed.flags & ZCRX_EVENT_DESC_FLAG_STATS) {
+		ret = zcrx_set_stats(ifq, &reg, &ed);
+		if (ret)
+			goto err;
+	}
 
 	if (!(reg.flags & ZCRX_REG_NODEV))
 		ret = zcrx_register_netdev(ifq, &reg, &area);
@@ -1052,11 +1124,13 @@ int io_register_zcrx(struct io_ring_ctx *ctx,
 	ret = -ENOMEM;
 	if (xa_store(&ctx->zcrx_ctxs, id, ifq, GFP_KERNEL))
 		goto err;
+	if (ed.type_mask)
+		zcrx_set_ring_ctx(ifq, ctx);
 	return 0;
 err:
 	xa_erase(&ctx->zcrx_ctxs, id);
 ifq_free:
-	zcrx_unregister(ifq);
+	zcrx_unregister(ifq, ctx);
 	return ret;
 }
 
@@ -1079,7 +1153,7 @@ void io_terminate_zcrx(struct io_ring_ctx *ctx)
 	lockdep_assert_held(&ctx->uring_lock);
 
 	xa_for_each(&ctx->zcrx_ctxs, id, ifq)
-		zcrx_unregister_user(ifq);
+		zcrx_unregister_user(ifq, ctx);
 }
 
 /**
@@ -1214,6 +1288,51 @@ static void io_zcrx_refill_slow(struct page_pool *pp, struct io_zcrx_ifq *ifq)
 	}
 }
 
+static void zcrx_event_tw(struct io_kiocb *req, struct io_tw_state *ts)
+{
+	struct io_ring_ctx *ctx = req->ctx;
+
+	io_post_aux_cqe(ctx, req->cqe.user_data, req->cqe.res, 0);
+	percpu_ref_put(&ctx->refs);
+	kmem_cache_free(req_cachep, req);
+}
+
+/*
+ * Post an event CQE (user_data from the descriptor, res the event type,
+ * no flags) to the master ring, once per type until re-armed. A request
+ * of the ring's cache carries it to the submitter task's local work; if
+ * that task is gone by then, the ring's exit moves it to the fallback
+ * work, which runs it all the same. No memory: no event, as upstream.
+ */
+static void zcrx_send_event(struct io_zcrx_ifq *ifq, enum zcrx_event_type type)
+{
+	u32 mask = BIT(type);
+	struct io_ring_ctx *ctx;
+	struct io_kiocb *req;
+
+	if (!(ifq->allowed_notif_mask & mask))
+		return;
+
+	guard(spinlock_bh)(&ifq->ctx_lock);
+	ctx = ifq->master_ctx;
+	/* a ring set up disabled has no submitter task until enabled */
+	if (!ctx || (ifq->fired_notifs & mask) || !ctx->submitter_task)
+		return;
+	req = kmem_cache_zalloc(req_cachep, GFP_ATOMIC | __GFP_NOWARN);
+	if (!req)
+		return;
+	ifq->fired_notifs |= mask;
+
+	req->opcode = IORING_OP_NOP;
+	req->cqe.user_data = ifq->notif_data;
+	req->cqe.res = type;
+	req->ctx = ctx;
+	req->task = ctx->submitter_task;
+	percpu_ref_get(&ctx->refs);
+	req->io_task_work.func = zcrx_event_tw;
+	io_req_task_work_add(req);
+}
+
 /*
  * The pool calls this with an empty alloc cache. Buffers go into the
  * cache and the last one placed is handed out from it: the page pool is
@@ -1232,8 +1351,10 @@ static netmem_ref io_pp_zc_alloc_netmems(struct page_pool *pp, gfp_t gfp)
 		goto out_return;
 
 	io_zcrx_refill_slow(pp, ifq);
-	if (!pp->alloc.count)
+	if (!pp->alloc.count) {
+		zcrx_send_event(ifq, ZCRX_EVENT_ALLOC_FAIL);
 		return 0;
+	}
 out_return:
 	return pp->alloc.cache[--pp->alloc.count];
 }
@@ -1405,6 +1526,26 @@ static int zcrx_flush_rq(struct io_ring_ctx *ctx, struct io_zcrx_ifq *zcrx,
 	return 0;
 }
 
+/* ZCRX_CTRL_ARM_EVENT: an event that fired may fire again. */
+static int zcrx_arm_event(struct io_zcrx_ifq *ifq, struct zcrx_ctrl *ctrl)
+{
+	struct zcrx_ctrl_arm_event *ae = &ctrl->zc_arm_event;
+	u32 mask;
+
+	if (ae->event_type >= __ZCRX_EVENT_TYPE_LAST)
+		return -EINVAL;
+	if (!mem_is_zero(ae->__resv, sizeof(ae->__resv)))
+		return -EINVAL;
+
+	mask = BIT(ae->event_type);
+	guard(spinlock_bh)(&ifq->ctx_lock);
+	/* not fired since the last arm (or never asked for) */
+	if (!(ifq->fired_notifs & mask))
+		return -EINVAL;
+	ifq->fired_notifs &= ~mask;
+	return 0;
+}
+
 /**
  * io_zcrx_ctrl() - IORING_REGISTER_ZCRX_CTRL
  * @ctx: the ring
@@ -1422,6 +1563,7 @@ int io_zcrx_ctrl(struct io_ring_ctx *ctx, void __user *arg, unsigned int nr_args
 	struct io_zcrx_ifq *zcrx;
 
 	BUILD_BUG_ON(sizeof(ctrl.zc_export) != sizeof(ctrl.zc_flush));
+	BUILD_BUG_ON(sizeof(ctrl.zc_export) != sizeof(ctrl.zc_arm_event));
 
 	if (nr_args)
 		return -EINVAL;
@@ -1439,9 +1581,11 @@ int io_zcrx_ctrl(struct io_ring_ctx *ctx, void __user *arg, unsigned int nr_args
 		return zcrx_flush_rq(ctx, zcrx, &ctrl);
 	case ZCRX_CTRL_EXPORT:
 		return zcrx_export(ctx, zcrx, &ctrl, arg);
+	case ZCRX_CTRL_ARM_EVENT:
+		return zcrx_arm_event(zcrx, &ctrl);
 	}
 
-	/* ARM_EVENT, ADD_AREA (not yet on 6.12) and unknown operations */
+	/* ADD_AREA (not yet on 6.12) and unknown operations */
 	return -EOPNOTSUPP;
 }
 
@@ -1554,12 +1698,32 @@ static ssize_t io_zcrx_copy_chunk(struct io_kiocb *req, struct io_zcrx_ifq *ifq,
 	return copied ? copied : ret;
 }
 
+/* Only the submitter task writes the stats: no atomics, no torn values. */
+static void zcrx_stat_add(u64 *stat, u64 v)
+{
+	WRITE_ONCE(*stat, READ_ONCE(*stat) + v);
+}
+
+/*
+ * A frag not in the area (a driver's own pages, loopback, NODEV): copied.
+ * As upstream, this is what the stats count and ZCRX_EVENT_COPY reports;
+ * the copied linear part of an skb is not.
+ */
 static int io_zcrx_copy_frag(struct io_kiocb *req, struct io_zcrx_ifq *ifq,
 			     const skb_frag_t *frag, int off, int len)
 {
 	struct page *page = skb_frag_page(frag);
+	int ret;
 
-	return io_zcrx_copy_chunk(req, ifq, page, off + skb_frag_off(frag), len);
+	ret = io_zcrx_copy_chunk(req, ifq, page, off + skb_frag_off(frag), len);
+	if (ret > 0) {
+		if (ifq->notif_stats) {
+			zcrx_stat_add(&ifq->notif_stats->copy_count, 1);
+			zcrx_stat_add(&ifq->notif_stats->copy_bytes, ret);
+		}
+		zcrx_send_event(ifq, ZCRX_EVENT_COPY);
+	}
+	return ret;
 }
 
 static int io_zcrx_recv_frag(struct io_kiocb *req, struct io_zcrx_ifq *ifq,
@@ -1793,7 +1957,8 @@ int io_zcrx_recv(struct io_kiocb *req, struct io_zcrx_ifq *ifq,
  * @e: the answer, in kernel memory
  *
  * What 6.12 has: NODEV and IMPORT registrations, user memory areas, the
- * ctrl operations FLUSH_RQ and EXPORT, no feature bits yet.
+ * ctrl operations FLUSH_RQ, EXPORT and ARM_EVENT, and events and stats
+ * (ZCRX_FEATURE_EVENT); no dma-buf areas, large buffers or ADD_AREA yet.
  *
  * Return: the size of the answer.
  */
@@ -1802,8 +1967,8 @@ ssize_t io_zcrx_query(struct io_uring_query_zcrx *e)
 	memset(e, 0, sizeof(*e));
 	e->register_flags = IO_ZCRX_REG_FLAGS;
 	e->area_flags = 0;
-	e->nr_ctrl_opcodes = ZCRX_CTRL_EXPORT + 1;
-	e->features = 0;
+	e->nr_ctrl_opcodes = ZCRX_CTRL_ARM_EVENT + 1;
+	e->features = IO_ZCRX_FEATURES;
 	e->rq_hdr_size = sizeof(struct io_uring);
 	e->rq_hdr_alignment = L1_CACHE_BYTES;
 	return sizeof(*e);

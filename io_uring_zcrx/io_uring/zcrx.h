@@ -90,6 +90,20 @@ struct io_zcrx_ifq {
 	/* what recv-zc delivered in place and by copy, for fdinfo */
 	atomic64_t			zc_bytes;
 	atomic64_t			copy_bytes;
+
+	/*
+	 * Events (reg.event_desc) go to the ring that registered the ifq,
+	 * master_ctx, while it holds a reference to it; one CQE per type
+	 * until ZCRX_CTRL_ARM_EVENT re-arms it. master_ctx and fired_notifs
+	 * change under ctx_lock.
+	 */
+	spinlock_t			ctx_lock;
+	struct io_ring_ctx		*master_ctx;
+	u64				notif_data;
+	u32				allowed_notif_mask;
+	u32				fired_notifs;
+	/* ZCRX_EVENT_DESC_FLAG_STATS: in the refill region, or NULL */
+	struct zcrx_stats		*notif_stats;
 };
 
 #if defined(CONFIG_IO_URING_ZCRX)

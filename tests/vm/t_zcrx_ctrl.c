@@ -33,20 +33,13 @@ static void flush_req(struct zcrx_ctrl *c, uint32_t id)
 	c->op = ZCRX_CTRL_FLUSH_RQ;
 }
 
-/* Record a failure unless ret is want; the case goes on either way. */
-static bool expect(const char *what, int ret, int want)
-{
-	return tst_check(ret == want, "%s: expected %s, got %s", what,
-			 zu_errname(want), zu_errname(ret));
-}
-
 /* before any ifq is registered */
 static void flush_no_ifq(void)
 {
 	struct zcrx_ctrl c;
 
 	flush_req(&c, 0);
-	expect("FLUSH_RQ on a ring with no ifq", ctrl(&c), -ENXIO);
+	zu_expect("FLUSH_RQ on a ring with no ifq", ctrl(&c), -ENXIO);
 }
 
 static void nr_args1(void)
@@ -54,7 +47,7 @@ static void nr_args1(void)
 	struct zcrx_ctrl c;
 
 	flush_req(&c, z.id);
-	expect("FLUSH_RQ with nr_args 1",
+	zu_expect("FLUSH_RQ with nr_args 1",
 	       zu_register(ring.ring_fd, IORING_REGISTER_ZCRX_CTRL, &c, 1),
 	       -EINVAL);
 }
@@ -64,7 +57,7 @@ static void nr_args2(void)
 	struct zcrx_ctrl c;
 
 	flush_req(&c, z.id);
-	expect("FLUSH_RQ with nr_args 2",
+	zu_expect("FLUSH_RQ with nr_args 2",
 	       zu_register(ring.ring_fd, IORING_REGISTER_ZCRX_CTRL, &c, 2),
 	       -EINVAL);
 }
@@ -74,7 +67,7 @@ static void zcrx_id_unknown(void)
 	struct zcrx_ctrl c;
 
 	flush_req(&c, z.id + 1);
-	expect("FLUSH_RQ for zcrx_id 1 (only 0 exists)", ctrl(&c), -ENXIO);
+	zu_expect("FLUSH_RQ for zcrx_id 1 (only 0 exists)", ctrl(&c), -ENXIO);
 }
 
 static void zcrx_id_max(void)
@@ -82,7 +75,7 @@ static void zcrx_id_max(void)
 	struct zcrx_ctrl c;
 
 	flush_req(&c, 0xffffffffu);
-	expect("FLUSH_RQ for zcrx_id 0xffffffff", ctrl(&c), -ENXIO);
+	zu_expect("FLUSH_RQ for zcrx_id 0xffffffff", ctrl(&c), -ENXIO);
 }
 
 static void resv0(void)
@@ -91,7 +84,7 @@ static void resv0(void)
 
 	flush_req(&c, z.id);
 	c.__resv[0] = 1;
-	expect("ctrl __resv[0] != 0", ctrl(&c), -EFAULT);
+	zu_expect("ctrl __resv[0] != 0", ctrl(&c), -EFAULT);
 }
 
 static void resv1(void)
@@ -100,7 +93,7 @@ static void resv1(void)
 
 	flush_req(&c, z.id);
 	c.__resv[1] = 1ull << 63;
-	expect("ctrl __resv[1] != 0", ctrl(&c), -EFAULT);
+	zu_expect("ctrl __resv[1] != 0", ctrl(&c), -EFAULT);
 }
 
 /* every op in the list: -EOPNOTSUPP, each wrong one named */
@@ -116,7 +109,7 @@ static void unknown_op(void)
 		flush_req(&c, z.id);
 		c.op = bad_ops[i];
 		snprintf(what, sizeof(what), "unknown op %#x", bad_ops[i]);
-		expect(what, ctrl(&c), -EOPNOTSUPP);
+		zu_expect(what, ctrl(&c), -EOPNOTSUPP);
 	}
 }
 
@@ -134,7 +127,7 @@ static void flush_union_byte(void)
 		u8 = (uint8_t *)&c.zc_flush;
 		u8[i] = 0x10;
 		snprintf(what, sizeof(what), "FLUSH_RQ with union byte %u set", i);
-		expect(what, ctrl(&c), -EINVAL);
+		zu_expect(what, ctrl(&c), -EINVAL);
 	}
 }
 
@@ -143,7 +136,7 @@ static void arg_unmapped(void)
 	void *hole = zu_map(ZU_PAGE, PROT_NONE);
 
 	munmap(hole, ZU_PAGE);
-	expect("ctrl argument unmapped",
+	zu_expect("ctrl argument unmapped",
 	       zu_register(ring.ring_fd, IORING_REGISTER_ZCRX_CTRL, hole, 0),
 	       -EFAULT);
 }
@@ -157,7 +150,7 @@ static void flush_empty(void)
 
 	h0 = __atomic_load_n(rq->khead, __ATOMIC_ACQUIRE);
 	flush_req(&c, z.id);
-	if (!expect("FLUSH_RQ on an empty refill ring", ctrl(&c), 0))
+	if (!zu_expect("FLUSH_RQ on an empty refill ring", ctrl(&c), 0))
 		return;
 	if (__atomic_load_n(rq->khead, __ATOMIC_ACQUIRE) != h0)
 		tst_fail("FLUSH_RQ on an empty refill ring: expected head %u unchanged, got %u",
@@ -185,7 +178,7 @@ static void flush_pending(void)
 	if (io_uring_zcrx_rq_space_left(rq) == rq->ring_entries)
 		tst_fail("expected refill entries pending before FLUSH_RQ, got none");
 	flush_req(&c, z.id);
-	if (!expect("FLUSH_RQ with entries pending", ctrl(&c), 0))
+	if (!zu_expect("FLUSH_RQ with entries pending", ctrl(&c), 0))
 		return;
 	if (io_uring_zcrx_rq_space_left(rq) != rq->ring_entries)
 		tst_fail("FLUSH_RQ: expected the kernel to consume every entry (head == tail %u), got head %u",

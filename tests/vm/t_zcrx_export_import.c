@@ -48,13 +48,6 @@ static long pin0;
 static int rx, efd = -1;
 static bool imported, ring_a_open;
 
-/* Record a failure unless got is want; the case goes on either way. */
-static bool expect(const char *what, int got, int want)
-{
-	return tst_check(got == want, "%s: expected %s, got %s", what,
-			 zu_errname(want), zu_errname(got));
-}
-
 /*
  * An export that should fail: one that works anyway gets its file closed,
  * so that it does not keep the ifq (and its pages) for pages_released.
@@ -63,7 +56,7 @@ static void bad_export(const char *what, struct zcrx_ctrl *c, int want)
 {
 	int ret = io_uring_register_zcrx_ctrl(&ring_a, c);
 
-	if (!expect(what, ret, want) && !ret) {
+	if (!zu_expect(what, ret, want) && !ret) {
 		close(c->zc_export.zcrx_fd);
 		c->zc_export.zcrx_fd = 0;
 	}
@@ -100,32 +93,32 @@ static void bad_imports(void)
 	reg.flags = ZCRX_REG_IMPORT;
 	reg.if_idx = fd;
 	reg.rq_entries = 64;
-	expect("import with rq_entries set", io_uring_register_ifq(ring, &reg),
+	zu_expect("import with rq_entries set", io_uring_register_ifq(ring, &reg),
 	       -EINVAL);
 	reg.rq_entries = 0;
 	reg.flags |= ZCRX_REG_NODEV;
-	expect("import with NODEV too", io_uring_register_ifq(ring, &reg),
+	zu_expect("import with NODEV too", io_uring_register_ifq(ring, &reg),
 	       -EINVAL);
 	reg.flags = ZCRX_REG_IMPORT;
 	reg.event_desc = (uint64_t)(uintptr_t)&reg;
-	expect("import with event_desc set", io_uring_register_ifq(ring, &reg),
+	zu_expect("import with event_desc set", io_uring_register_ifq(ring, &reg),
 	       -EINVAL);
 	reg.event_desc = 0;
 	if (pipe(p))
 		tst_fail("expected pipe() to work, got %s", strerror(errno));
-	expect("import of a pipe", import_ifq(ring, p[0], &reg), -EBADF);
-	expect("import of an io_uring fd", import_ifq(ring, ring_a.ring_fd, &reg),
+	zu_expect("import of a pipe", import_ifq(ring, p[0], &reg), -EBADF);
+	zu_expect("import of an io_uring fd", import_ifq(ring, ring_a.ring_fd, &reg),
 	       -EBADF);
 	close(p[0]);
 	close(p[1]);
-	expect("import of a closed fd", import_ifq(ring, p[0], &reg), -EBADF);
+	zu_expect("import of a closed fd", import_ifq(ring, p[0], &reg), -EBADF);
 }
 
 static void export_cloexec_fd(void)
 {
 	struct zcrx_ctrl c;
 
-	if (!expect("export", export_ifq(&ring_a, z.id, &c), 0))
+	if (!zu_expect("export", export_ifq(&ring_a, z.id, &c), 0))
 		return;
 	efd = c.zc_export.zcrx_fd;
 	if (efd <= 0 || fcntl(efd, F_GETFD) != FD_CLOEXEC) {
@@ -142,7 +135,7 @@ static void import_same_offsets(void)
 {
 	if (efd < 0)
 		tst_skip("no exported fd to import: export failed");
-	if (!expect("import", import_ifq(&ring_b, efd, &import_reg), 0))
+	if (!zu_expect("import", import_ifq(&ring_b, efd, &import_reg), 0))
 		return;
 	imported = true;
 	/* upstream writes back the id and the offsets; rq_entries stays 0 */

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * IORING_REGISTER_QUERY answers IO_URING_QUERY_ZCRX, with no ring (fd -1)
- * and with a ring fd: register_flags include ZCRX_REG_NODEV,
- * nr_ctrl_opcodes >= 1 (FLUSH_RQ), rq_hdr_size > 0 and rq_hdr_alignment a
+ * and with a ring fd: register_flags include ZCRX_REG_NODEV, features
+ * include ZCRX_FEATURE_EVENT, nr_ctrl_opcodes is 3 (FLUSH_RQ, EXPORT,
+ * ARM_EVENT; 7.2's count), rq_hdr_size > 0 and rq_hdr_alignment a
  * power of two, and the header comes back with result 0 and size = the
  * bytes written (upstream's query.c); a smaller buffer gets only its size
  * written. An unknown query op gets result -EOPNOTSUPP, a non-zero
@@ -53,6 +54,13 @@ static void check_zcrx(const char *how, const struct io_uring_query_hdr *h,
 	if (q->nr_ctrl_opcodes < 1)
 		tst_fail("%s: expected nr_ctrl_opcodes >= 1 (ZCRX_CTRL_FLUSH_RQ), got %u",
 			 how, q->nr_ctrl_opcodes);
+	/* events and ARM_EVENT (7.2) are there; ADD_AREA (7.3) is not yet */
+	if (!(q->features & ZCRX_FEATURE_EVENT))
+		tst_fail("%s: expected features with ZCRX_FEATURE_EVENT, got %#x",
+			 how, q->features);
+	if (q->nr_ctrl_opcodes != ZCRX_CTRL_ARM_EVENT + 1)
+		tst_fail("%s: expected nr_ctrl_opcodes %u (FLUSH_RQ, EXPORT, ARM_EVENT), got %u",
+			 how, ZCRX_CTRL_ARM_EVENT + 1, q->nr_ctrl_opcodes);
 	if (!q->rq_hdr_size)
 		tst_fail("%s: expected rq_hdr_size > 0, got 0", how);
 	if (!q->rq_hdr_alignment ||

@@ -7,7 +7,10 @@
  * One table of cases, each a valid NODEV registration with one thing
  * wrong: the ring (no DEFER_TASKRUN, no CQE32), each reserved field of
  * io_uring_zcrx_ifq_reg, unknown flags, NODEV with a device, rq_entries
- * (0, 32769), rx_buf_len, the event descriptor, the area (zero address or
+ * (0, 32769), rx_buf_len, the event descriptor (unknown types or flags,
+ * stats_offset without the stats flag, reserved: -EINVAL; stats
+ * unaligned: -EINVAL, over the entries or past the region: -ERANGE),
+ * the area (zero address or
  * length: -EFAULT; a wrap or over INT_MAX / 8 pages: -EOVERFLOW, no 1 GiB
  * cap; unaligned, flags, token, reserved: -EINVAL; unmapped or read-only:
  * -EFAULT), the region (too small,
@@ -17,8 +20,9 @@
  * (no such device, lo cannot restart queues, if_rxq -1) and
  * CAP_NET_ADMIN; without CAP_IPC_LOCK an area over RLIMIT_MEMLOCK fails
  * -ENOMEM. Then 32769 entries on a IORING_SETUP_CLAMP ring succeed as
- * 32768, offsets set on input and an event descriptor asking for nothing
- * are taken, as upstream takes them, and at the end a valid registration
+ * 32768, offsets set on input, an event descriptor asking for nothing
+ * and one asking for everything are taken, as upstream takes them, and
+ * at the end a valid registration
  * on the ring that saw all the failures gets zcrx_id 0 and the write-back
  * the ABI describes (rx_buf_len PAGE_SIZE), with no pages left pinned by
  * the failures.
@@ -90,6 +94,7 @@ static void *short_area(void)
 static void base(struct ctx *c)
 {
 	memset(c, 0, sizeof(*c));
+	memset(&event_desc, 0, sizeof(event_desc));
 	c->ring = &main_ring;
 	c->area.addr = (uint64_t)(uintptr_t)area_rw;
 	c->area.len = AREA_LEN;
@@ -109,8 +114,19 @@ CASE(no_cqe32, c->ring = &ring_no_cqe32)
 CASE(reg_resv0, c->reg.__resv[0] = 1)
 CASE(reg_resv1, c->reg.__resv[1] = 1)
 CASE(reg_zcrx_id, c->reg.zcrx_id = 1)
-CASE(event_desc_alloc_fail, event_desc.type_mask = 1u << ZCRX_EVENT_ALLOC_FAIL;
-	c->reg.event_desc = (uint64_t)(uintptr_t)&event_desc)
+#define WITH_ED(body) body; c->reg.event_desc = (uint64_t)(uintptr_t)&event_desc
+CASE(event_type_unknown, WITH_ED(event_desc.type_mask = 1u << __ZCRX_EVENT_TYPE_LAST))
+CASE(event_flags_unknown, WITH_ED(event_desc.flags = 1u << 1))
+CASE(event_stats_offset_no_flag, WITH_ED(event_desc.stats_offset = c->rd.size - 16))
+CASE(event_resv2, WITH_ED(event_desc.__resv2[8] = 1))
+CASE(event_stats_unaligned, WITH_ED(event_desc.flags = ZCRX_EVENT_DESC_FLAG_STATS;
+	event_desc.stats_offset = c->rd.size - 20))
+CASE(event_stats_in_entries, WITH_ED(event_desc.flags = ZCRX_EVENT_DESC_FLAG_STATS;
+	event_desc.stats_offset = 0))
+CASE(event_stats_past_region, WITH_ED(event_desc.flags = ZCRX_EVENT_DESC_FLAG_STATS;
+	event_desc.stats_offset = c->rd.size - 8))
+CASE(event_stats_far, WITH_ED(event_desc.flags = ZCRX_EVENT_DESC_FLAG_STATS;
+	event_desc.stats_offset = UINT64_MAX - 7))
 CASE(event_desc_unmapped, c->reg.event_desc = (uint64_t)(uintptr_t)hole(ZU_PAGE))
 CASE(rx_buf_len_2048, c->reg.rx_buf_len = 2048)
 CASE(rx_buf_len_6144, c->reg.rx_buf_len = 6144)
@@ -192,7 +208,14 @@ static const struct reg_case cases[] = {
 	ROW("reg.__resv[0] != 0", reg_resv0, -EINVAL),
 	ROW("reg.__resv[1] != 0", reg_resv1, -EINVAL),
 	ROW("reg.zcrx_id != 0", reg_zcrx_id, -EINVAL),
-	ROW("event_desc asking for ZCRX_EVENT_ALLOC_FAIL (no events on 6.12 yet)", event_desc_alloc_fail, -EINVAL),
+	ROW("event_desc.type_mask with an unknown event type", event_type_unknown, -EINVAL),
+	ROW("event_desc.flags with unknown bit 1", event_flags_unknown, -EINVAL),
+	ROW("event_desc.stats_offset without ZCRX_EVENT_DESC_FLAG_STATS", event_stats_offset_no_flag, -EINVAL),
+	ROW("event_desc.__resv2[8] != 0", event_resv2, -EINVAL),
+	ROW("stats_offset not 8-byte aligned", event_stats_unaligned, -EINVAL),
+	ROW("stats_offset 0 (over the ring's header and entries)", event_stats_in_entries, -ERANGE),
+	ROW("stats ending past the region", event_stats_past_region, -ERANGE),
+	ROW("stats_offset near U64_MAX (the end wraps)", event_stats_far, -ERANGE),
 	ROW("event_desc unmapped", event_desc_unmapped, -EFAULT),
 	ROW("rx_buf_len 2048 (below PAGE_SIZE)", rx_buf_len_2048, -EINVAL),
 	ROW("rx_buf_len 6144 (not a power of two)", rx_buf_len_6144, -EINVAL),
@@ -492,6 +515,22 @@ static void event_desc_user_data(void)
 	register_on_own_ring("registration with an event_desc of user_data only", &c);
 }
 
+/* Events and stats asked for, the stats at the region's end: taken. */
+static void event_desc_full(void)
+{
+	struct zcrx_event_desc ed;
+	struct ctx c;
+
+	base(&c);
+	memset(&ed, 0, sizeof(ed));
+	ed.user_data = 0x1234;
+	ed.type_mask = (1u << ZCRX_EVENT_ALLOC_FAIL) | (1u << ZCRX_EVENT_COPY);
+	ed.flags = ZCRX_EVENT_DESC_FLAG_STATS;
+	ed.stats_offset = c.rd.size - sizeof(struct zcrx_stats);
+	c.reg.event_desc = (uint64_t)(uintptr_t)&ed;
+	register_on_own_ring("registration asking for both events and stats at the region's end", &c);
+}
+
 static void event_desc_zeroed(void)
 {
 	struct zcrx_event_desc zero;
@@ -591,6 +630,7 @@ int main(void)
 	TST_CASE(clamp_32769);
 	TST_CASE(offsets_ignored_on_input);
 	TST_CASE(event_desc_zeroed);
+	TST_CASE(event_desc_full);
 	TST_CASE(event_desc_user_data);
 	TST_CASE(no_pin_left);
 	TST_CASE(final_registration);

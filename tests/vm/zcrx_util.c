@@ -873,8 +873,14 @@ void zu_recv_until(struct zu_recv *r, uint64_t until)
 		zu_refill_step(r);
 		cqe = zu_recv_wait(r, 20000);
 		do {
-			enum zu_cqe_kind k = zu_handle_cqe(r, cqe);
+			enum zu_cqe_kind k;
 
+			if (r->other_cqe && cqe->user_data != r->user_data &&
+			    r->other_cqe(r, cqe)) {
+				io_uring_cqe_seen(ring, cqe);
+				continue;
+			}
+			k = zu_handle_cqe(r, cqe);
 			if (k == ZU_CQE_END || k == ZU_CQE_LIMIT)
 				end = cqe->res;
 			io_uring_cqe_seen(ring, cqe);

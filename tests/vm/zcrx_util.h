@@ -30,6 +30,12 @@ int zu_register(int fd, unsigned int opcode, const void *arg,
 
 /* "-EINVAL" and friends, for messages. */
 const char *zu_errname(int err);
+/* Record a failure unless got is want; the case goes on either way. */
+static inline bool zu_expect(const char *what, int got, int want)
+{
+	return tst_check(got == want, "%s: expected %s, got %s", what,
+			 zu_errname(want), zu_errname(got));
+}
 
 /*
  * The stream's byte at position i: changes with the byte, the 256-byte
@@ -183,6 +189,14 @@ struct zu_recv {
 	/* per area page: the stream position and length of its last chunk */
 	uint64_t	*page_pos;
 	uint32_t	*page_len;
+
+	/*
+	 * A CQE with another user_data than the stream's (an event): true if
+	 * the test's handler took it, false to fail as any unexpected CQE.
+	 */
+	bool		(*other_cqe)(struct zu_recv *r,
+				     const struct io_uring_cqe *cqe);
+	void		*other_arg;
 
 	/* statistics */
 	unsigned long	cqes, rearms, enospc, enomem, empty_rearms;

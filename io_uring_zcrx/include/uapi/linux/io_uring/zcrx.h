@@ -74,7 +74,7 @@ enum zcrx_event_desc_flags {
 	ZCRX_EVENT_DESC_FLAG_STATS	= 1 << 0,
 };
 
-/* events are not supported on 6.12 yet: event_desc must be 0 */
+/* what reg.event_desc points at: events asked for, where the stats go */
 struct zcrx_event_desc {
 	__u64	user_data;
 	__u32	type_mask;
