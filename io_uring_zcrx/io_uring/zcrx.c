@@ -1300,13 +1300,18 @@ static void zcrx_event_tw(struct io_kiocb *req, struct io_tw_state *ts)
 /*
  * Post an event CQE (user_data from the descriptor, res the event type,
  * no flags) to the master ring, once per type until re-armed. A request
- * of the ring's cache carries it to the submitter task's local work; if
- * that task is gone by then, the ring's exit moves it to the fallback
- * work, which runs it all the same. No memory: no event, as upstream.
+ * of the ring's cache carries it to the submitter task's local work. If
+ * the ring exits first, 6.12 moves the request to that task's own task
+ * work (io_req_normal_work_add(), through req->task->io_uring), or to the
+ * ring's fallback work if the task is exiting; either runs it. So the
+ * task must have an io_uring context: a ring enabled by a thread that
+ * never submitted has none, and its event is dropped (not marked fired),
+ * as is one of a ring not enabled yet or with no memory for the request.
  */
 static void zcrx_send_event(struct io_zcrx_ifq *ifq, enum zcrx_event_type type)
 {
 	u32 mask = BIT(type);
+	struct task_struct *task;
 	struct io_ring_ctx *ctx;
 	struct io_kiocb *req;
 
@@ -1315,8 +1320,11 @@ static void zcrx_send_event(struct io_zcrx_ifq *ifq, enum zcrx_event_type type)
 
 	guard(spinlock_bh)(&ifq->ctx_lock);
 	ctx = ifq->master_ctx;
-	/* a ring set up disabled has no submitter task until enabled */
-	if (!ctx || (ifq->fired_notifs & mask) || !ctx->submitter_task)
+	if (!ctx || (ifq->fired_notifs & mask))
+		return;
+	/* set when a ring set up disabled is enabled, as msg_ring reads it */
+	task = READ_ONCE(ctx->submitter_task);
+	if (!task || !READ_ONCE(task->io_uring))
 		return;
 	req = kmem_cache_zalloc(req_cachep, GFP_ATOMIC | __GFP_NOWARN);
 	if (!req)
@@ -1327,7 +1335,7 @@ static void zcrx_send_event(struct io_zcrx_ifq *ifq, enum zcrx_event_type type)
 	req->cqe.user_data = ifq->notif_data;
 	req->cqe.res = type;
 	req->ctx = ctx;
-	req->task = ctx->submitter_task;
+	req->task = task;
 	percpu_ref_get(&ctx->refs);
 	req->io_task_work.func = zcrx_event_tw;
 	io_req_task_work_add(req);
@@ -1698,7 +1706,11 @@ static ssize_t io_zcrx_copy_chunk(struct io_kiocb *req, struct io_zcrx_ifq *ifq,
 	return copied ? copied : ret;
 }
 
-/* Only the submitter task writes the stats: no atomics, no torn values. */
+/*
+ * Receives of one ring run in its submitter task, but an imported ifq's
+ * run in two, so an addition may be lost (as upstream); WRITE_ONCE keeps
+ * the values userspace reads untorn.
+ */
 static void zcrx_stat_add(u64 *stat, u64 v)
 {
 	WRITE_ONCE(*stat, READ_ONCE(*stat) + v);

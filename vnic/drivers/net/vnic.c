@@ -329,19 +329,20 @@ static void vnic_irq(struct irq_work *work)
  * NIC masks its vector while NAPI is scheduled, only the transmit that
  * schedules it sends the IPI; the others leave NAPI_STATE_MISSED, so NAPI
  * polls again. A pending irq_work (queue_on false) schedules it already.
- * Called with BH disabled (no migration); a CPU cannot go offline between
- * the check and the queueing (stop_machine waits for this CPU).
+ * Preemption is off from the check to the queueing, so the CPU cannot go
+ * offline in between (stop_machine waits for this CPU; on PREEMPT_RT,
+ * BH disabled alone would not hold it).
  */
 static void vnic_raise_irq(struct vnic_rxq *rxq)
 {
 	int cpu = rxq->irq_cpu;
 
-	if (cpu == smp_processor_id() || !cpu_online(cpu)) {
+	preempt_disable();
+	if (cpu == smp_processor_id() || !cpu_online(cpu))
 		napi_schedule(&rxq->napi);
-		return;
-	}
-	if (napi_schedule_prep(&rxq->napi))
+	else if (napi_schedule_prep(&rxq->napi))
 		irq_work_queue_on(&rxq->irq_work, cpu);
+	preempt_enable();
 }
 
 static netdev_tx_t vnic_xmit(struct sk_buff *skb, struct net_device *dev)
@@ -913,7 +914,8 @@ static int vnic_dev_init(struct net_device *dev)
 		rxq->dev = dev;
 		rxq->idx = i;
 		rxq->irq_cpu = cpumask_local_spread(i, NUMA_NO_NODE);
-		init_irq_work(&rxq->irq_work, vnic_irq);
+		/* hard irq context on PREEMPT_RT too, as an interrupt */
+		rxq->irq_work = IRQ_WORK_INIT_HARD(vnic_irq);
 		u64_stats_init(&rxq->stats.syncp);
 		netif_napi_add(dev, &rxq->napi, vnic_poll);
 	}
