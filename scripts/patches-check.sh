@@ -10,7 +10,8 @@
 series_export "$PATCH_OUT"
 tmp=$ZCRX_CACHE/patches-check
 rm -rf "$tmp"
-cp -a "$PRISTINE" "$tmp"
+mkdir -p "$tmp"
+cp -a "$PRISTINE/." "$tmp"	# a symlinked pristine stays untouched
 for p in $(series_patches "$PATCH_OUT"); do
 	patch -p1 -f -s -F0 --no-backup-if-mismatch -d "$tmp" <"$p" ||
 		die "$(basename "$p") does not apply with patch -p1"
