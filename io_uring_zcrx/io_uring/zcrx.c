@@ -68,6 +68,7 @@
 
 #include <linux/anon_inodes.h>
 #include <linux/capability.h>
+#include <linux/dma-buf.h>
 #include <linux/dma-mapping.h>
 #include <linux/file.h>
 #include <linux/highmem.h>
@@ -122,6 +123,7 @@ static inline struct page *io_zcrx_iov_page(const struct net_iov *niov)
 {
 	struct io_zcrx_area *area = io_zcrx_iov_to_area(niov);
 
+	lockdep_assert(!area->mem.is_dmabuf);
 	return area->mem.pages[net_iov_idx(niov)];
 }
 
@@ -195,6 +197,89 @@ static unsigned int io_zcrx_max_segment(struct device *dev)
 	return max(round_down(max, PAGE_SIZE), PAGE_SIZE);
 }
 
+/* The attachment's mapping goes when the device stops using the area. */
+static void io_unmap_dmabuf(struct io_zcrx_mem *mem)
+{
+#if IS_ENABLED(CONFIG_DMA_SHARED_BUFFER)
+	if (mem->sgt)
+		dma_buf_unmap_attachment_unlocked(mem->attach, mem->sgt,
+						  DMA_FROM_DEVICE);
+	if (mem->attach)
+		dma_buf_detach(mem->dmabuf, mem->attach);
+	mem->sgt = NULL;
+	mem->attach = NULL;
+#endif
+}
+
+static void io_release_dmabuf(struct io_zcrx_mem *mem)
+{
+#if IS_ENABLED(CONFIG_DMA_SHARED_BUFFER)
+	if (mem->dmabuf)
+		dma_buf_put(mem->dmabuf);
+	mem->dmabuf = NULL;
+#endif
+}
+
+/*
+ * A dma-buf area (upstream 6.16): the buffer's DMA addresses for the
+ * device, never a CPU address. Only for a device (-EINVAL for NODEV) and
+ * with addr 0; the mapping must cover exactly len bytes in whole pages
+ * (-EINVAL), checked here so io_populate_area_dma() cannot warn.
+ */
+static int io_import_dmabuf(struct io_zcrx_ifq *ifq,
+			    struct io_zcrx_mem *mem,
+			    const struct io_uring_zcrx_area_reg *area_reg)
+{
+#if IS_ENABLED(CONFIG_DMA_SHARED_BUFFER)
+	unsigned long total = 0;
+	struct scatterlist *sg;
+	unsigned int i;
+	int ret;
+
+	if (!ifq->dev || area_reg->addr)
+		return -EINVAL;
+	mem->is_dmabuf = true;
+
+	mem->dmabuf = dma_buf_get(area_reg->dmabuf_fd);
+	if (IS_ERR(mem->dmabuf)) {
+		ret = PTR_ERR(mem->dmabuf);
+		mem->dmabuf = NULL;
+		goto err;
+	}
+	mem->attach = dma_buf_attach(mem->dmabuf, ifq->dev);
+	if (IS_ERR(mem->attach)) {
+		ret = PTR_ERR(mem->attach);
+		mem->attach = NULL;
+		goto err;
+	}
+	mem->sgt = dma_buf_map_attachment_unlocked(mem->attach,
+						   DMA_FROM_DEVICE);
+	if (IS_ERR(mem->sgt)) {
+		ret = PTR_ERR(mem->sgt);
+		mem->sgt = NULL;
+		goto err;
+	}
+
+	ret = -EINVAL;
+	for_each_sgtable_dma_sg(mem->sgt, sg, i) {
+		if (!PAGE_ALIGNED(sg_dma_address(sg)) ||
+		    !PAGE_ALIGNED(sg_dma_len(sg)))
+			goto err;
+		total += sg_dma_len(sg);
+	}
+	if (total != area_reg->len)
+		goto err;
+	mem->size = area_reg->len;
+	return 0;
+err:
+	io_unmap_dmabuf(mem);
+	io_release_dmabuf(mem);
+	return ret;
+#else
+	return -EINVAL;
+#endif
+}
+
 /* Pin the user's pages, map them for the device if there is one, charge. */
 static int io_import_umem(struct io_zcrx_ifq *ifq,
 			  struct io_zcrx_mem *mem,
@@ -253,6 +338,10 @@ out_err:
 
 static void io_release_area_mem(struct io_zcrx_mem *mem)
 {
+	if (mem->is_dmabuf) {
+		io_release_dmabuf(mem);
+		return;
+	}
 	if (mem->pages) {
 		unpin_user_pages(mem->pages, mem->nr_folios);
 		sg_free_table(mem->sgt);
@@ -302,9 +391,8 @@ static int io_import_area(struct io_zcrx_ifq *ifq,
 	if (area_reg->addr & ~PAGE_MASK || area_reg->len & ~PAGE_MASK)
 		return -EINVAL;
 
-	/* what upstream answers on a kernel without dma-buf support */
 	if (area_reg->flags & IORING_ZCRX_AREA_DMABUF)
-		return -EINVAL;
+		return io_import_dmabuf(ifq, mem, area_reg);
 	return io_import_umem(ifq, mem, area_reg);
 }
 
@@ -324,8 +412,11 @@ static void __io_zcrx_unmap_area(struct io_zcrx_ifq *ifq,
 		for (i = 0; i < area->nia.num_niovs; i++)
 			net_mp_niov_set_dma_addr(&area->nia.niovs[i], 0);
 	}
-	dma_unmap_sgtable(ifq->dev, &area->mem.page_sg_table,
-			  DMA_FROM_DEVICE, IO_DMA_ATTR);
+	if (area->mem.is_dmabuf)
+		io_unmap_dmabuf(&area->mem);
+	else
+		dma_unmap_sgtable(ifq->dev, &area->mem.page_sg_table,
+				  DMA_FROM_DEVICE, IO_DMA_ATTR);
 }
 
 /* Once, by whoever comes first: the queue's unbind or netdev unregister. */
@@ -1077,6 +1168,7 @@ int io_register_zcrx(struct io_ring_ctx *ctx,
 	if (!ifq)
 		return -ENOMEM;
 	ifq->notif_data = ed.user_data;
+	ifq->kern_readable = !(area.flags & IORING_ZCRX_AREA_DMABUF);
 	ifq->allowed_notif_mask = ed.type_mask;
 
 	if (ctx->user)
@@ -1621,7 +1713,12 @@ static struct net_iov *io_take_free_niov(struct io_zcrx_ifq *ifq)
 
 static struct net_iov *io_alloc_fallback_niov(struct io_zcrx_ifq *ifq)
 {
-	struct net_iov *niov = io_take_free_niov(ifq);
+	struct net_iov *niov;
+
+	/* a dma-buf area has nothing the CPU may copy into: -ENOMEM */
+	if (!ifq->kern_readable)
+		return NULL;
+	niov = io_take_free_niov(ifq);
 
 	if (!niov) {
 		io_zcrx_flush_rq(ifq);
@@ -1968,9 +2065,9 @@ int io_zcrx_recv(struct io_kiocb *req, struct io_zcrx_ifq *ifq,
  * io_zcrx_query() - fill the IO_URING_QUERY_ZCRX answer
  * @e: the answer, in kernel memory
  *
- * What 6.12 has: NODEV and IMPORT registrations, user memory areas, the
- * ctrl operations FLUSH_RQ, EXPORT and ARM_EVENT, and events and stats
- * (ZCRX_FEATURE_EVENT); no dma-buf areas, large buffers or ADD_AREA yet.
+ * What 6.12 has: NODEV and IMPORT registrations, user memory and dma-buf
+ * areas, the ctrl operations FLUSH_RQ, EXPORT and ARM_EVENT, and events
+ * and stats (ZCRX_FEATURE_EVENT); no large buffers or ADD_AREA yet.
  *
  * Return: the size of the answer.
  */
@@ -1978,7 +2075,8 @@ ssize_t io_zcrx_query(struct io_uring_query_zcrx *e)
 {
 	memset(e, 0, sizeof(*e));
 	e->register_flags = IO_ZCRX_REG_FLAGS;
-	e->area_flags = 0;
+	e->area_flags = IS_ENABLED(CONFIG_DMA_SHARED_BUFFER) ?
+			IORING_ZCRX_AREA_DMABUF : 0;
 	e->nr_ctrl_opcodes = ZCRX_CTRL_ARM_EVENT + 1;
 	e->features = IO_ZCRX_FEATURES;
 	e->rq_hdr_size = sizeof(struct io_uring);

@@ -9,18 +9,28 @@
 #include <net/net_trackers.h>
 #include <net/page_pool/types.h>
 
+struct dma_buf;
+struct dma_buf_attachment;
 struct io_uring_query_zcrx;
 struct seq_file;
 
-/* The user memory an area's buffers are, pinned and DMA mapped. */
+/*
+ * The memory an area's buffers are: user pages, pinned and DMA mapped, or
+ * a dma-buf attached to the device (is_dmabuf: no pages, never touched by
+ * the CPU).
+ */
 struct io_zcrx_mem {
 	unsigned long			size;
+	bool				is_dmabuf;
 
 	struct page			**pages;
 	unsigned long			nr_folios;	/* pages pinned */
 	struct sg_table			page_sg_table;
 	unsigned long			account_pages;
 	struct sg_table			*sgt;
+
+	struct dma_buf_attachment	*attach;
+	struct dma_buf			*dmabuf;
 };
 
 struct io_zcrx_area {
@@ -72,6 +82,8 @@ struct io_zcrx_ifq {
 	 */
 	u32				if_rxq;
 	bool				queue_bound;
+	/* the area is user memory: the copy fallback can write to it */
+	bool				kern_readable;
 	struct device			*dev;
 	struct net_device		*netdev;
 	netdevice_tracker		netdev_tracker;

@@ -1587,7 +1587,9 @@ static void area_oracle(const struct io_uring_zcrx_area_reg *a,
 	if ((a->addr | a->len) & (PAGE - 1))
 		cand(c, -EINVAL, "area addr or len not page aligned");
 	if (a->flags & IORING_ZCRX_AREA_DMABUF) {
-		cand(c, -EINVAL, "dma-buf area (none on 6.12)");
+		/* NODEV or addr set; else the fd is no dma-buf or not open */
+		cand(c, -EINVAL, "dma-buf area: NODEV, addr set or fd not a dma-buf");
+		cand(c, -EBADF, "dma-buf area: dmabuf_fd not open");
 		return;
 	}
 	if (a->dmabuf_fd)

@@ -242,7 +242,7 @@ static const struct reg_case cases[] = {
 	ROW("area in a read-only mapping", area_readonly, -EFAULT),
 	ROW("area flags with unknown bit 1", area_flag_unknown, -EINVAL),
 	ROW("area flags with unknown bit 31", area_flag_high, -EINVAL),
-	ROW("area flag IORING_ZCRX_AREA_DMABUF (none on 6.12)", area_dmabuf, -EINVAL),
+	ROW("area flag IORING_ZCRX_AREA_DMABUF with ZCRX_REG_NODEV (no device to attach to)", area_dmabuf, -EINVAL),
 	ROW("area rq_area_token 1 << 48 on input", area_token, -EINVAL),
 	ROW("area rq_area_token 4096 on input", area_token_low, -EINVAL),
 	ROW("area __resv2[0] != 0", area_resv0, -EINVAL),
