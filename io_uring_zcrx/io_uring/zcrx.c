@@ -1168,7 +1168,6 @@ int io_register_zcrx(struct io_ring_ctx *ctx,
 	if (!ifq)
 		return -ENOMEM;
 	ifq->notif_data = ed.user_data;
-	ifq->kern_readable = !(area.flags & IORING_ZCRX_AREA_DMABUF);
 	ifq->allowed_notif_mask = ed.type_mask;
 
 	if (ctx->user)
@@ -1715,8 +1714,11 @@ static struct net_iov *io_alloc_fallback_niov(struct io_zcrx_ifq *ifq)
 {
 	struct net_iov *niov;
 
-	/* a dma-buf area has nothing the CPU may copy into: -ENOMEM */
-	if (!ifq->kern_readable)
+	/*
+	 * A dma-buf area has nothing the CPU may copy into: -ENOMEM (upstream
+	 * asks ifq->kern_readable; 6.12 has one area per ifq)
+	 */
+	if (ifq->area->mem.is_dmabuf)
 		return NULL;
 	niov = io_take_free_niov(ifq);
 

@@ -82,8 +82,6 @@ struct io_zcrx_ifq {
 	 */
 	u32				if_rxq;
 	bool				queue_bound;
-	/* the area is user memory: the copy fallback can write to it */
-	bool				kern_readable;
 	struct device			*dev;
 	struct net_device		*netdev;
 	netdevice_tracker		netdev_tracker;

@@ -314,20 +314,31 @@ static int zt_refill_thread(void *data)
 	return 0;
 }
 
+static void zt_stop_thread(void *t)
+{
+	kthread_stop(t);
+}
+
 /* Scrub and refill both drop user references: never twice, never lost. */
 static void test_scrub_races_refill(struct kunit *test)
 {
 	struct zt_ctx *ctx = test->priv;
 	struct task_struct *t;
-	struct zt_race r = { .ctx = ctx, .rounds = 200 };
+	struct zt_race *r;
 	int round;
 
-	init_completion(&r.go);
-	t = kthread_run(zt_refill_thread, &r, "zcrx-kunit-refill");
+	/* test memory, and the thread stopped first if an assertion ends us */
+	r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	r->ctx = ctx;
+	r->rounds = 200;
+	init_completion(&r->go);
+	t = kthread_run(zt_refill_thread, r, "zcrx-kunit-refill");
 	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
-	complete(&r.go);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, zt_stop_thread, t), 0);
+	complete(&r->go);
 
-	for (round = 0; round < r.rounds; round++) {
+	for (round = 0; round < r->rounds; round++) {
 		zt_hand_out_and_refill(test, ctx);
 		zt_publish(ctx);
 		io_zcrx_scrub(ctx->ifq);
@@ -343,8 +354,8 @@ static void test_scrub_races_refill(struct kunit *test)
 		if (ctx->area->free_count != ZT_NIOVS)
 			break;
 	}
-	kthread_stop(t);
-	KUNIT_EXPECT_EQ(test, round, r.rounds);
+	kunit_release_action(test, zt_stop_thread, t);
+	KUNIT_EXPECT_EQ(test, round, r->rounds);
 	KUNIT_EXPECT_EQ(test, ctx->area->free_count, ZT_NIOVS);
 }
 

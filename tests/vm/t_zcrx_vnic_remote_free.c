@@ -20,7 +20,7 @@
  *   once and goes idle; the receiver on CPU 0 does not read until the
  *   window is full, then reads everything, so the skbs it frees are
  *   deferred to the CPU that built them while its window update makes
- *   the rest of the stream be sent from CPU 0. The area (64 buffers) is
+ *   the rest of the stream be sent from CPU 0. The area (512 buffers) is
  *   larger than the window, so nothing but deferred frees can hold it;
  *   every byte arrives zero-copy;
  * - area_unpinned.
@@ -37,9 +37,10 @@
 #include "zcrx_util.h"
 #include "zcrx_vnic.h"
 
-#define AREA_LEN	(256 * 1024)
+/* larger than any window TCP grows to here (docs/zcrx.md, Known limitations) */
+#define AREA_LEN	(2 * ZU_MIB)
 #define STREAM_LEN	(2ull * ZU_MIB)
-#define RQ_ENTRIES	256
+#define RQ_ENTRIES	1024
 #define PORT		9000
 #define QUEUE		1
 #define SENDER_CPU	1
