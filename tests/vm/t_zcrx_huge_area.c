@@ -122,6 +122,12 @@ static void need_hugetlb(void)
 			 meminfo_kb("Hugepagesize"));
 	saved_nr_hugepages = have;
 	atexit(restore_hugepages);
+	/*
+	 * Earlier tests leave memory fragmented: free what can be freed and
+	 * compact, so that 2 MiB of contiguous pages can be found.
+	 */
+	write_long("/proc/sys/vm/drop_caches", 3);
+	write_long("/proc/sys/vm/compact_memory", 1);
 	if (write_long(NR_HUGEPAGES, have + NR_HPAGES) ||
 	    read_long(NR_HUGEPAGES) < have + NR_HPAGES)
 		tst_fail("expected %ld huge pages reserved, got %ld",

@@ -165,8 +165,9 @@ static void napi_on_irq_cpu(void)
 
 	printf("# napi_on_irq_cpu: NET_RX softirqs during the stream: CPU 0 %llu, CPU 1 %llu\n",
 	       after[0] - before[0], after[1] - before[1]);
-	tst_check(after[IRQ_CPU] - before[IRQ_CPU] >= 64,
-		  "expected NAPI of %s queue %d to run on its interrupt CPU %d (at least 64 NET_RX softirqs there for %llu bytes) with everything else on CPU %d, got %llu",
+	/* with NAPI on the sending CPU (the old vnic) CPU 1 saw 7 */
+	tst_check(after[IRQ_CPU] - before[IRQ_CPU] >= 32,
+		  "expected NAPI of %s queue %d to run on its interrupt CPU %d (at least 32 NET_RX softirqs there for %llu bytes) with everything else on CPU %d, got %llu",
 		  VN_B, QUEUE, IRQ_CPU, STREAM_LEN, RECEIVER_CPU,
 		  after[IRQ_CPU] - before[IRQ_CPU]);
 }
