@@ -217,8 +217,6 @@ static void no_copy(void)
 
 static void teardown(void)
 {
-	long pinned;
-
 	if (!registered)
 		tst_skip("no dma-buf ifq: stream failed");
 	io_uring_queue_exit(&ring);
@@ -228,10 +226,7 @@ static void teardown(void)
 	dmabuf = memfd = -1;
 	zv_pair_delete(&pair);
 	have_pair = false;
-	pinned = zu_wait_vmpin(pinned_before, 5000);
-	tst_check(pinned <= pinned_before,
-		  "expected VmPin back to %ld kB after the ring exit, got %ld kB",
-		  pinned_before, pinned);
+	zu_check_vmpin_back(pinned_before);
 }
 
 int main(void)

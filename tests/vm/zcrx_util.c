@@ -434,6 +434,15 @@ long zu_wait_vmpin(long kb, int ms)
 	return v;
 }
 
+void zu_check_vmpin_back(long kb)
+{
+	long pinned = zu_wait_vmpin(kb, 5000);
+
+	tst_check(pinned <= kb,
+		  "expected VmPin back to %ld kB after the ring exit, got %ld kB",
+		  kb, pinned);
+}
+
 void zu_recv_init(struct zu_recv *r, struct zu_ifq *z, int fd,
 		  uint64_t total, enum zu_refill refill)
 {

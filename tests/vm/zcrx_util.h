@@ -138,6 +138,11 @@ long zu_vmpin_kb(void);
  * the last value seen.
  */
 long zu_wait_vmpin(long kb, int ms);
+/*
+ * Record a failure unless VmPin gets back to at most kb within 5 s (after
+ * every ring and area of the process is gone).
+ */
+void zu_check_vmpin_back(long kb);
 
 /*
  * A buffer userspace holds: area offset (without the area id), length
